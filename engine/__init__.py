@@ -1,0 +1,1 @@
+"""Provides the trainers, the runner that drives them and the headless command; no Textual here."""

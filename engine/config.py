@@ -1,0 +1,175 @@
+"""Provides the validated run settings: sizes, iterations, dtype, seed, per-trainer lr and init."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+TRAINERS = ("numpy", "torch-manual", "torch-autograd", "torch-optim")
+OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop")
+DTYPES = ("float32", "float64")
+INITS = ("normal", "default")
+
+# The seed's three programs: numpy and torch-manual by hand with N(0, 1) weights and no bias,
+# torch-autograd with normal_ weights on nn.Linear, torch-optim with PyTorch's own init and Adam.
+SEED_LR = {"numpy": 1e-6, "torch-manual": 1e-6, "torch-autograd": 1e-6, "torch-optim": 1e-4}
+SEED_INIT = {"numpy": "normal", "torch-manual": "normal", "torch-autograd": "normal"}
+SEED_BIAS = {"numpy": False, "torch-manual": False}
+
+
+class ConfigError(ValueError):
+    """Bad input: the message says what is wrong and what is accepted."""
+
+
+@dataclass(frozen=True)
+class TrainerSpec:
+    """Everything one trainer needs to know about its own run."""
+
+    name: str
+    lr: float
+    optimizer: str
+    init: str
+    bias: bool
+    dtype: str
+    device: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run: which trainers, the network's sizes and how each trainer is set up."""
+
+    trainers: tuple[str, ...] = TRAINERS
+    iters: int = 1000
+    n: int = 64
+    d_in: int = 1000
+    hidden: int = 100
+    d_out: int = 10
+    lr: dict[str, float] = field(default_factory=dict)
+    optimizer: str = "adam"
+    init: str | None = None
+    no_bias: bool = False
+    same_start: bool = False
+    dtype: str | None = None
+    seed: int = 0
+    device: str = "cpu"
+    init_from: Path | None = None
+    log_every: int = 10
+
+    def with_changes(self, **changes: object) -> RunConfig:
+        """Returns a validated copy with the given fields replaced."""
+        return validate(replace(self, **changes))  # type: ignore[arg-type]
+
+    def spec(self, name: str) -> TrainerSpec:
+        """Resolves one trainer's settings from the run's and the seed's defaults."""
+        return TrainerSpec(
+            name=name,
+            lr=self.lr.get(name, SEED_LR[name]),
+            optimizer=self.optimizer,
+            init=self.init or ("normal" if self.same_start else SEED_INIT.get(name, "default")),
+            bias=not self.no_bias and (self.same_start or SEED_BIAS.get(name, True)),
+            dtype=self.trainer_dtype(name),
+            device="cpu" if name == "numpy" else self.device,
+            seed=self.seed if self.same_start else self.seed + 1 + TRAINERS.index(name),
+        )
+
+    def trainer_dtype(self, name: str) -> str:
+        """numpy in float64 and torch in float32 as in the seed; one dtype for all when asked."""
+        if self.dtype:
+            return self.dtype
+        if self.same_start:
+            return "float64"
+        return "float64" if name == "numpy" else "float32"
+
+    def specs(self) -> list[TrainerSpec]:
+        """The specs of the selected trainers, in the order they were chosen."""
+        return [self.spec(name) for name in self.trainers]
+
+
+def validate(config: RunConfig) -> RunConfig:
+    """Checks every setting and returns the config unchanged, or raises ConfigError."""
+    _check_names("trainer", config.trainers, TRAINERS)
+    if not config.trainers:
+        raise ConfigError(f"no trainer chosen; accepted: {', '.join(TRAINERS)}")
+    _check_names("optimizer", [config.optimizer], OPTIMIZERS)
+    _check_names("dtype", [config.dtype] if config.dtype else [], DTYPES)
+    _check_names("init", [config.init] if config.init else [], INITS)
+    for label, value in _counts(config).items():
+        check_positive_int(label, value)
+    for name, lr in config.lr.items():
+        _check_names("trainer", [name], TRAINERS)
+        check_lr(f"learning rate of {name}", lr)
+    check_memory(config)
+    return config
+
+
+def _counts(config: RunConfig) -> dict[str, int]:
+    return {
+        "iterations": config.iters,
+        "n": config.n,
+        "d_in": config.d_in,
+        "hidden": config.hidden,
+        "d_out": config.d_out,
+        "log interval": config.log_every,
+    }
+
+
+def _check_names(kind: str, names: object, accepted: tuple[str, ...]) -> None:
+    for name in names:  # type: ignore[attr-defined]
+        if name not in accepted:
+            raise ConfigError(f"unknown {kind} {name!r}; accepted: {', '.join(accepted)}")
+
+
+def check_positive_int(label: str, value: object) -> int:
+    """Returns value when it is a whole number above zero, else raises ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"{label} must be a whole number above 0, got {value!r}")
+    return value
+
+
+def check_lr(label: str, value: float) -> float:
+    """Returns value when it is a finite number above zero, else raises ConfigError."""
+    if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{label} must be a finite number above 0 (e.g. 1e-4), got {value!r}")
+    return float(value)
+
+
+def estimated_bytes(config: RunConfig, names: tuple[str, ...] | None = None) -> int:
+    """Bytes the named trainers' arrays take: data copy, weights, grads, optimizer state, activations."""
+    n, d_in, h, d_out = config.n, config.d_in, config.hidden, config.d_out
+    per_trainer = n * d_in + n * d_out + 4 * (d_in * h + h * d_out) + 4 * n * h + 3 * n * d_out
+    chosen = config.trainers if names is None else names
+    return sum(per_trainer * (8 if config.trainer_dtype(name) == "float64" else 4) for name in chosen)
+
+
+def host_bytes(config: RunConfig) -> int:
+    """Bytes the run takes in host memory: the float64 data and start weights, and CPU trainers."""
+    n, d_in, h, d_out = config.n, config.d_in, config.hidden, config.d_out
+    shared = 8 * (n * d_in + n * d_out + d_in * h + h * d_out)
+    on_host = config.trainers if config.device == "cpu" else ("numpy",)
+    return shared + estimated_bytes(config, tuple(t for t in config.trainers if t in on_host))
+
+
+def available_bytes() -> int:
+    """Physical memory free for new allocations on this machine."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def check_fits(config: RunConfig, need: int, have: int, where: str) -> None:
+    """Refuses sizes whose arrays would not fit, before anything is allocated."""
+    if need > have:
+        raise ConfigError(
+            f"sizes n={config.n} d_in={config.d_in} hidden={config.hidden} d_out={config.d_out} "
+            f"need about {need / 2**30:.1f} GiB but {where} has {have / 2**30:.1f} GiB free; "
+            "choose smaller sizes"
+        )
+
+
+def check_memory(config: RunConfig) -> None:
+    """Refuses sizes whose arrays would not fit in host memory."""
+    check_fits(config, host_bytes(config), available_bytes(), "this machine")

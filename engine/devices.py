@@ -1,0 +1,64 @@
+"""Provides which devices exist (CPU, each CUDA GPU with name and memory, MPS) and device checks."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+
+from engine.config import ConfigError, RunConfig, check_fits, estimated_bytes
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """One place the torch trainers can run."""
+
+    id: str
+    name: str
+    memory_bytes: int | None = None
+
+    @property
+    def label(self) -> str:
+        """How a person reads it: id, name and memory."""
+        memory = f", {self.memory_bytes / 2**30:.0f} GiB" if self.memory_bytes else ""
+        return f"{self.id}: {self.name}{memory}"
+
+
+def list_devices() -> list[DeviceInfo]:
+    """CPU first, then each CUDA GPU, then MPS where torch can see one."""
+    import torch
+
+    devices = [DeviceInfo("cpu", platform.processor() or platform.machine() or "CPU")]
+    if torch.cuda.is_available():
+        for index in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(index)
+            devices.append(DeviceInfo(f"cuda:{index}", props.name, props.total_memory))
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append(DeviceInfo("mps", "Apple Metal (MPS)"))
+    return devices
+
+
+def resolve_device(name: str, devices: list[DeviceInfo] | None = None) -> str:
+    """Turns cpu, cuda, cuda:N or mps into a device that exists, or raises ConfigError."""
+    name = name.strip().lower()
+    devices = list_devices() if devices is None else devices
+    ids = [device.id for device in devices]
+    wanted = "cuda:0" if name == "cuda" else name
+    if wanted in ids:
+        return wanted
+    if not (name in ("cpu", "cuda", "mps") or (name.startswith("cuda:") and name[5:].isdigit())):
+        raise ConfigError(f"unknown device {name!r}; accepted: cpu, cuda, cuda:N, mps")
+    if name.startswith("cuda") and not any(id.startswith("cuda") for id in ids):
+        raise ConfigError(f"device {name!r} is not available: no CUDA device was found; use cpu")
+    raise ConfigError(f"device {name!r} is not available; available: {', '.join(ids)}")
+
+
+def check_device_memory(config: RunConfig) -> None:
+    """Refuses sizes whose torch arrays would not fit in the chosen CUDA device's free memory."""
+    if not config.device.startswith("cuda"):
+        return
+    import torch
+
+    free, _total = torch.cuda.mem_get_info(torch.device(config.device))
+    torch_trainers = tuple(name for name in config.trainers if name != "numpy")
+    check_fits(config, estimated_bytes(config, torch_trainers), int(free), config.device)

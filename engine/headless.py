@@ -1,0 +1,118 @@
+"""Provides `mlp-tui --headless`: runs the trainers, shows progress, then a table or JSON lines."""
+
+from __future__ import annotations
+
+import queue
+import sys
+import time
+from typing import IO
+
+from engine.config import RunConfig
+from engine.events import FAILED, Event, LossPoints, TrainerEnded
+from engine.records import RecordWriter
+from engine.runner import Runner
+
+PROGRESS_SECONDS = 0.5
+
+
+class Progress:
+    """Each trainer's latest iteration and loss, and how it ended."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.latest: dict[str, tuple[int, float]] = {}
+        self.ended: dict[str, TrainerEnded] = {}
+
+    def update(self, event: Event) -> None:
+        """Takes in one event from the runner."""
+        if isinstance(event, LossPoints):
+            self.latest[event.trainer] = (event.next_iter, event.losses[-1])
+        else:
+            self.ended[event.trainer] = event
+
+    @property
+    def finished(self) -> bool:
+        """True once every trainer has ended."""
+        return len(self.ended) == len(self.config.trainers)
+
+    def lines(self) -> list[str]:
+        """One live line per trainer: iteration i/N and current loss."""
+        out = []
+        for name in self.config.trainers:
+            done, loss = self.latest.get(name, (0, float("nan")))
+            state = self.ended[name].status if name in self.ended else "running"
+            out.append(f"{name:<15} {done:>8}/{self.config.iters:<8} loss {loss:<12.6g} {state}")
+        return out
+
+    def table(self) -> str:
+        """The closing table: trainer, device, dtype, iterations, final loss, wall, it/s."""
+        header = ("trainer", "status", "device", "dtype", "iters", "final loss", "wall s", "it/s")
+        rows = [header]
+        for name in self.config.trainers:
+            spec, end = self.config.spec(name), self.ended[name]
+            loss = "-" if end.final_loss is None else f"{end.final_loss:.6g}"
+            rows.append((name, end.status, spec.device, spec.dtype, str(end.iters), loss,
+                         f"{end.wall:.2f}", f"{end.its_per_s:.0f}"))  # fmt: skip
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows)
+
+
+class _LiveLines:
+    """Redraws the progress lines in place on a terminal; silent when stderr is not one."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.drawn = 0
+        self.last = 0.0
+
+    def show(self, lines: list[str], force: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or (not force and now - self.last < PROGRESS_SECONDS):
+            return
+        up = f"\x1b[{self.drawn}F" if self.drawn else ""
+        self.stream.write(up + "".join(f"\x1b[2K{line}\n" for line in lines))
+        self.stream.flush()
+        self.drawn, self.last = len(lines), now
+
+
+def run_headless(config: RunConfig, jsonl: IO[str] | None, mode: str) -> int:
+    """Trains to the end and reports; returns the exit code (0 ok, 1 a trainer failed, 130 ^C)."""
+    events: queue.Queue[Event] = queue.Queue()
+    progress = Progress(config)
+    writer = RecordWriter(jsonl, config.log_every) if jsonl else None
+    live = _LiveLines(sys.stderr)
+    runner = Runner(config, events.put, mode)
+    interrupted = False
+    try:
+        runner.start()
+        _drain(events, progress, writer, live)
+    except KeyboardInterrupt:
+        interrupted = True
+        runner.stop()
+        _drain(events, progress, writer, live)
+    runner.stop()  # every worker has reported its end; wait for the threads themselves
+    live.show(progress.lines(), force=True)
+    if jsonl is not sys.stdout:
+        print(progress.table())
+    for end in progress.ended.values():
+        if end.status == FAILED:
+            print(f"mlp-tui: {end.trainer} failed: {end.message}", file=sys.stderr)
+    if interrupted:
+        return 130
+    return 1 if any(end.status == FAILED for end in progress.ended.values()) else 0
+
+
+def _drain(
+    events: queue.Queue[Event], progress: Progress, writer: RecordWriter | None, live: _LiveLines
+) -> None:
+    while not progress.finished:
+        try:
+            event = events.get(timeout=PROGRESS_SECONDS)
+        except queue.Empty:
+            live.show(progress.lines())
+            continue
+        progress.update(event)
+        if writer is not None:
+            writer.write(event)
+        live.show(progress.lines())

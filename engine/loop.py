@@ -1,0 +1,148 @@
+"""Provides the training loop: a gate to pause, step and stop it, and batched loss reports."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from engine.config import RunConfig, TrainerSpec
+from engine.data import Start
+from engine.events import DIVERGED, DONE, FAILED, STOPPED, Event, LossPoints, TrainerEnded
+from engine.trainers import Trainer, build_trainer
+
+FLUSH_SECONDS = 0.1  # how often a running trainer hands over its losses
+PAUSED_POLL_SECONDS = 0.02  # how often a paused loop looks for resume, step or stop
+
+
+class Gate:
+    """Lets a training loop run, pause, take single steps or stop, across threads or processes.
+
+    Args:
+        context: `threading`, or a multiprocessing context when the loop runs in a child.
+    """
+
+    def __init__(self, context: Any = threading) -> None:
+        self._stop = context.Event()
+        self._running = context.Event()
+        self._steps = context.Semaphore(0)
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        """True while the loop waits for resume or a single step."""
+        return not self._running.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        """True once stop was asked for."""
+        return self._stop.is_set()
+
+    def pause(self) -> None:
+        """Holds the loop before its next iteration."""
+        self._running.clear()
+
+    def resume(self) -> None:
+        """Lets the loop run freely again, dropping single steps not yet taken."""
+        while self._steps.acquire(False):
+            pass
+        self._running.set()
+
+    def step(self) -> None:
+        """Pauses the loop and lets exactly one more iteration through."""
+        self._running.clear()
+        self._steps.release()
+
+    def stop(self) -> None:
+        """Ends the loop before its next iteration, paused or not."""
+        self._stop.set()
+
+    def wait_turn(self) -> bool:
+        """Blocks until the next iteration may run; False when the loop must stop."""
+        while not self._stop.is_set():
+            if self._running.is_set():
+                return True
+            if self._steps.acquire(True, PAUSED_POLL_SECONDS):
+                return not self._stop.is_set()
+        return False
+
+
+class _Batcher:
+    """Collects one trainer's step results and hands them over as LossPoints batches."""
+
+    def __init__(self, name: str, trainer: Trainer, emit: Callable[[Event], None]) -> None:
+        self.name, self.trainer, self.emit = name, trainer, emit
+        self.start = time.monotonic()
+        self.last_flush = self.start
+        self.pending: list[Any] = []
+        self.times: list[float] = []
+        self.done = 0  # iterations handed over, all with finite losses
+        self.last_loss: float | None = None
+        self.bad_loss: float | None = None
+
+    def add(self, result: Any) -> bool:
+        """Adds one step's loss; True when a batch is due."""
+        self.pending.append(result)
+        now = time.monotonic()
+        self.times.append(now - self.start)
+        return now - self.last_flush >= FLUSH_SECONDS
+
+    def flush(self) -> bool:
+        """Hands over the pending losses; False if one was NaN or inf (the rest are dropped)."""
+        losses = self.trainer.read_losses(self.pending)
+        finite = next((i for i, loss in enumerate(losses) if not math.isfinite(loss)), len(losses))
+        if finite:
+            self.emit(LossPoints(self.name, self.done, losses[:finite], self.times[:finite]))
+            self.done += finite
+            self.last_loss = losses[finite - 1]
+        if finite < len(losses):
+            self.bad_loss = losses[finite]
+        self.pending, self.times = [], []
+        self.last_flush = time.monotonic()
+        return self.bad_loss is None
+
+    def ended(self, status: str, message: str = "") -> TrainerEnded:
+        if status == DIVERGED:
+            message = f"loss became {self.bad_loss} at iteration {self.done}"
+        wall = time.monotonic() - self.start
+        return TrainerEnded(self.name, status, self.done, self.last_loss, wall, message)
+
+
+def train(name: str, trainer: Trainer, iters: int, gate: Gate, emit: Callable[[Event], None]) -> None:
+    """Runs up to `iters` iterations, reporting batches through `emit` and then how it ended."""
+    batch = _Batcher(name, trainer, emit)
+    status = DONE
+    try:
+        for _ in range(iters):
+            if not gate.wait_turn():
+                status = STOPPED
+                break
+            if (batch.add(trainer.step()) or gate.paused) and not batch.flush():
+                status = DIVERGED
+                break
+        if status != DIVERGED and not batch.flush():
+            status = DIVERGED
+    except Exception as error:  # a trainer's fault ends that trainer only
+        emit(batch.ended(FAILED, describe(error)))
+        return
+    emit(batch.ended(status))
+
+
+def describe(error: BaseException) -> str:
+    """One line naming an exception, for a panel or a log."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def run_trainer(
+    config: RunConfig, spec: TrainerSpec, start: Start, gate: Gate, emit: Callable[[Event], None]
+) -> None:
+    """Builds one trainer and trains it; a failure to build ends it as failed."""
+    try:
+        trainer = build_trainer(config, spec, start)
+    except Exception as error:
+        emit(TrainerEnded(spec.name, FAILED, 0, None, 0.0, describe(error)))
+        return
+    train(spec.name, trainer, config.iters, gate, emit)

@@ -1,0 +1,50 @@
+"""Provides the JSONL records of a run: a loss record every K iterations and one end per trainer."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from engine.events import Event, LossPoints, TrainerEnded
+
+
+def loss_records(points: LossPoints, every: int) -> list[dict[str, Any]]:
+    """The records of a batch's iterations that fall on the log interval."""
+    first = -points.first_iter % every  # offset of the batch's first logged iteration
+    return [
+        {"trainer": points.trainer, "iter": points.first_iter + i, "loss": points.losses[i], "t": round(points.times[i], 6)}
+        for i in range(first, len(points.losses), every)
+    ]
+
+
+def end_record(ended: TrainerEnded) -> dict[str, Any]:
+    """How a trainer ended, with its iterations, final loss, wall time and speed."""
+    record: dict[str, Any] = {
+        "trainer": ended.trainer,
+        "event": ended.status,
+        "iters": ended.iters,
+        "final_loss": ended.final_loss,
+        "wall": round(ended.wall, 6),
+        "it_s": round(ended.its_per_s, 3),
+    }
+    if ended.message:
+        record["message"] = ended.message
+    return record
+
+
+class RecordWriter:
+    """Writes events as JSON lines to a stream, flushing each batch."""
+
+    def __init__(self, stream: IO[str], every: int) -> None:
+        self.stream = stream
+        self.every = every
+
+    def write(self, event: Event) -> None:
+        """Writes the records an event makes."""
+        if isinstance(event, LossPoints):
+            records = loss_records(event, self.every)
+        else:
+            records = [end_record(event)]
+        for record in records:
+            self.stream.write(json.dumps(record) + "\n")
+        self.stream.flush()

@@ -1,0 +1,108 @@
+"""Provides the runner: the chosen trainers run concurrently, with start, pause, step and stop."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+
+from engine.config import RunConfig
+from engine.data import Start, load_start, make_data
+from engine.events import Event
+from engine.workers import WORKER_MODES, ProcessWorker, ThreadWorker, limit_threads
+
+STOP_TIMEOUT_SECONDS = 2.0
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def make_start(config: RunConfig) -> Start:
+    """The run's shared data: loaded from --init-from, or drawn from the seed."""
+    if config.init_from is not None:
+        return load_start(config.init_from)
+    return Start(make_data(config))
+
+
+class Runner:
+    """Runs trainers side by side, each owned by a worker thread (and maybe a child process).
+
+    Args:
+        config: the run's validated settings.
+        emit: called from worker threads with each batch of loss points and each end.
+        mode: "thread" computes in the worker thread; "process" in a child per trainer.
+    """
+
+    def __init__(self, config: RunConfig, emit: Callable[[Event], None], mode: str = "thread"):
+        if mode not in WORKER_MODES:
+            raise ValueError(f"mode must be one of {WORKER_MODES}, got {mode!r}")
+        self.config = config
+        self.emit = emit
+        self.mode = mode
+        self.workers: dict[str, ThreadWorker | ProcessWorker] = {}
+
+    def start(self, names: Iterable[str] | None = None, config: RunConfig | None = None) -> None:
+        """(Re)starts the named trainers, or all chosen ones, from iteration 0."""
+        names = list(self.config.trainers if names is None else names)
+        self.stop(names)
+        if config is not None:
+            self.config = config
+        start = make_start(self.config)
+        worker_class = ThreadWorker if self.mode == "thread" else ProcessWorker
+        fresh = {name: worker_class(self.config, self.config.spec(name), start, self.emit) for name in names}
+        self.workers.update(fresh)
+        threads = max(1, usable_cores() // max(1, len(self.running())))
+        uses_torch = any(name != "numpy" for name in self.config.trainers)
+        if self.mode == "thread":
+            limit_threads(threads, uses_torch)
+        for worker in fresh.values():
+            worker.start(threads, uses_torch)
+
+    def running(self) -> list[str]:
+        """Trainers whose worker has not ended (including ones created but not yet started)."""
+        return [
+            name
+            for name, worker in self.workers.items()
+            if worker.thread.is_alive() or not worker.thread.ident
+        ]
+
+    def _gates(self, names: Iterable[str] | None):  # type: ignore[no-untyped-def]
+        chosen = self.workers if names is None else {n: self.workers[n] for n in names if n in self.workers}
+        return [worker.gate for worker in chosen.values()]
+
+    def pause(self, names: Iterable[str] | None = None) -> None:
+        """Holds the named trainers (all when None) before their next iteration."""
+        for gate in self._gates(names):
+            gate.pause()
+
+    def resume(self, names: Iterable[str] | None = None) -> None:
+        """Lets paused trainers run on."""
+        for gate in self._gates(names):
+            gate.resume()
+
+    def step(self, names: Iterable[str] | None = None) -> None:
+        """Pauses the trainers and lets each through exactly one more iteration."""
+        for gate in self._gates(names):
+            gate.step()
+
+    def stop(self, names: Iterable[str] | None = None, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Stops trainers within one iteration and waits for them; kills child stragglers."""
+        chosen = [self.workers[n] for n in (names or list(self.workers)) if n in self.workers]
+        for worker in chosen:
+            worker.gate.stop()
+        for worker in chosen:
+            if worker.thread.ident and not worker.join(timeout):
+                worker.kill()
+                worker.join(timeout)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Waits for every trainer to end; True if all have."""
+        return all(worker.join(timeout) for worker in self.workers.values())
+
+    def paused(self, name: str) -> bool:
+        """True while the named trainer is held."""
+        return name in self.workers and self.workers[name].gate.paused

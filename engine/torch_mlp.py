@@ -1,0 +1,171 @@
+"""Provides the torch trainers: by hand on tensors, with autograd and hand SGD, and with torch.optim."""
+
+from __future__ import annotations
+
+import torch
+
+from engine.config import TrainerSpec
+from engine.data import Dataset, Params
+
+
+def _tensor(array: object, spec: TrainerSpec) -> torch.Tensor:
+    return torch.as_tensor(array, dtype=getattr(torch, spec.dtype), device=spec.device)
+
+
+class TorchManualMLP:
+    """The numpy trainer line for line on torch tensors (mm, clamp, t()), on any device."""
+
+    def __init__(self, spec: TrainerSpec, data: Dataset, params: Params) -> None:
+        self.device = spec.device
+        self.lr = spec.lr
+        self.x = _tensor(data.x, spec)  # (N, D_in)
+        self.y = _tensor(data.y, spec)  # (N, D_out)
+        self.w1 = _tensor(params.w1, spec)  # (D_in, H)
+        self.w2 = _tensor(params.w2, spec)  # (H, D_out)
+        self.b1 = None if params.b1 is None else _tensor(params.b1, spec)  # (H,)
+        self.b2 = None if params.b2 is None else _tensor(params.b2, spec)  # (D_out,)
+        self.h = torch.empty_like(self.x @ self.w1)
+        self.h_relu = torch.empty_like(self.h)
+        self.y_pred = torch.empty_like(self.y)
+        self.grad_y_pred = torch.empty_like(self.y)
+        self.grad_h = torch.empty_like(self.h)
+        self.grad_w1 = torch.empty_like(self.w1)
+        self.grad_w2 = torch.empty_like(self.w2)
+
+    def step(self) -> torch.Tensor:
+        """One iteration; returns its loss as a tensor left on the device (no host sync)."""
+        loss = self.forward()
+        self.backward()
+        self.update()
+        return loss
+
+    def forward(self) -> torch.Tensor:
+        """Forward pass and loss: y_pred = relu(x·w1 + b1)·w2 + b2, sum of squared errors."""
+        torch.mm(self.x, self.w1, out=self.h)  # (N, H)
+        if self.b1 is not None:
+            self.h += self.b1
+        torch.clamp(self.h, min=0, out=self.h_relu)  # (N, H)
+        torch.mm(self.h_relu, self.w2, out=self.y_pred)  # (N, D_out)
+        if self.b2 is not None:
+            self.y_pred += self.b2
+        torch.sub(self.y_pred, self.y, out=self.grad_y_pred)  # y_pred - y, reused below
+        error = self.grad_y_pred.view(-1)
+        return torch.dot(error, error)
+
+    def backward(self) -> None:
+        """Gradients of the loss from the forward pass just run."""
+        self.grad_y_pred *= 2.0  # (N, D_out)
+        torch.mm(self.h_relu.t(), self.grad_y_pred, out=self.grad_w2)  # (H, D_out)
+        torch.mm(self.grad_y_pred, self.w2.t(), out=self.grad_h)  # grad_h_relu (N, H)
+        self.grad_h.masked_fill_(self.h < 0, 0)  # grad_h[h < 0] = 0
+        torch.mm(self.x.t(), self.grad_h, out=self.grad_w1)  # (D_in, H)
+
+    def update(self) -> None:
+        """Plain SGD: w -= lr * grad, in place."""
+        if self.b1 is not None and self.b2 is not None:
+            self.b1 -= self.lr * self.grad_h.sum(dim=0)
+            self.b2 -= self.lr * self.grad_y_pred.sum(dim=0)
+        self.grad_w1 *= self.lr
+        self.w1 -= self.grad_w1
+        self.grad_w2 *= self.lr
+        self.w2 -= self.grad_w2
+
+    def gradients(self) -> dict[str, torch.Tensor]:
+        """The gradients at the current weights, without updating them (for checks)."""
+        self.forward()
+        self.backward()
+        grads = {"w1": self.grad_w1.clone(), "w2": self.grad_w2.clone()}
+        if self.b1 is not None:
+            grads["b1"] = self.grad_h.sum(dim=0)
+            grads["b2"] = self.grad_y_pred.sum(dim=0)
+        return grads
+
+    def parameters(self) -> dict[str, torch.Tensor]:
+        """The trainer's own weight tensors, by name (perturbed in place by gradient checks)."""
+        named = {"w1": self.w1, "w2": self.w2, "b1": self.b1, "b2": self.b2}
+        return {name: tensor for name, tensor in named.items() if tensor is not None}
+
+    @staticmethod
+    def read_losses(pending: list[torch.Tensor]) -> list[float]:
+        """Copies a batch of device losses to the host in one transfer."""
+        return torch.stack(pending).tolist() if pending else []
+
+
+def build_model(spec: TrainerSpec, params: Params) -> torch.nn.Sequential:
+    """The seed's nn.Sequential(Linear, ReLU, Linear), holding the given start weights."""
+    d_in, hidden = params.w1.shape
+    d_out = params.w2.shape[1]
+    bias = params.b1 is not None
+    model = torch.nn.Sequential(
+        torch.nn.Linear(d_in, hidden, bias=bias),  # x·w1 + b1
+        torch.nn.ReLU(),
+        torch.nn.Linear(hidden, d_out, bias=bias),
+    )
+    model.to(device=spec.device, dtype=getattr(torch, spec.dtype))
+    with torch.no_grad():
+        model[0].weight.copy_(_tensor(params.w1.T, spec))  # nn.Linear keeps (out, in)
+        model[2].weight.copy_(_tensor(params.w2.T, spec))
+        if bias:
+            model[0].bias.copy_(_tensor(params.b1, spec))
+            model[2].bias.copy_(_tensor(params.b2, spec))
+    return model
+
+
+class TorchAutogradMLP:
+    """The seed's part-2 program: nn.Sequential, loss.backward(), SGD by hand under no_grad."""
+
+    def __init__(self, spec: TrainerSpec, data: Dataset, params: Params) -> None:
+        self.device = spec.device
+        self.lr = spec.lr
+        self.x = _tensor(data.x, spec)  # (N, D_in)
+        self.y = _tensor(data.y, spec)  # (N, D_out)
+        self.model = build_model(spec, params)
+        self.loss_fn = torch.nn.MSELoss(reduction="sum")
+
+    def step(self) -> torch.Tensor:
+        """One iteration; returns its loss as a tensor left on the device (no host sync)."""
+        y_pred = self.model(self.x)  # (N, D_out)
+        loss = self.loss_fn(y_pred, self.y)
+        loss.backward()
+        with torch.no_grad():
+            for param in self.model.parameters():
+                param.add_(param.grad, alpha=-self.lr)  # param -= lr * param.grad
+        self.model.zero_grad()  # backward() adds to .grad; start the next step from zero
+        return loss.detach()
+
+    read_losses = staticmethod(TorchManualMLP.read_losses)
+
+
+def make_optimizer(spec: TrainerSpec, model: torch.nn.Module) -> torch.optim.Optimizer:
+    """adam, sgd, momentum (SGD with momentum 0.9) or rmsprop, at the spec's learning rate."""
+    params = model.parameters()
+    if spec.optimizer == "adam":
+        return torch.optim.Adam(params, lr=spec.lr)
+    if spec.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=spec.lr)
+    if spec.optimizer == "momentum":
+        return torch.optim.SGD(params, lr=spec.lr, momentum=0.9)
+    return torch.optim.RMSprop(params, lr=spec.lr)
+
+
+class TorchOptimMLP:
+    """The seed's part-3 program: the same model stepped by a torch.optim optimizer."""
+
+    def __init__(self, spec: TrainerSpec, data: Dataset, params: Params) -> None:
+        self.device = spec.device
+        self.x = _tensor(data.x, spec)  # (N, D_in)
+        self.y = _tensor(data.y, spec)  # (N, D_out)
+        self.model = build_model(spec, params)
+        self.loss_fn = torch.nn.MSELoss(reduction="sum")
+        self.optimizer = make_optimizer(spec, self.model)
+
+    def step(self) -> torch.Tensor:
+        """One iteration; returns its loss as a tensor left on the device (no host sync)."""
+        y_pred = self.model(self.x)  # (N, D_out)
+        loss = self.loss_fn(y_pred, self.y)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return loss.detach()
+
+    read_losses = staticmethod(TorchManualMLP.read_losses)

@@ -1,0 +1,47 @@
+"""Provides the trainer interface and builds a trainer by name, importing torch only when needed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Protocol
+
+from engine.config import RunConfig, TrainerSpec
+from engine.data import Params, Start, initial_params
+
+
+class Trainer(Protocol):
+    """One implementation of the network: each step trains one iteration."""
+
+    device: str
+
+    def step(self) -> Any:
+        """One iteration; returns its loss (a float, or a tensor left on the device)."""
+
+    def read_losses(self, pending: list[Any]) -> list[float]:
+        """Turns a batch of step() results into floats, with one host transfer at most."""
+
+
+def start_params(config: RunConfig, spec: TrainerSpec, start: Start) -> Params:
+    """The weights a trainer starts from: the loaded file's, or drawn for its spec."""
+    if start.params is None:
+        return initial_params(spec, config.d_in, config.hidden, config.d_out)
+    if config.no_bias:
+        return replace(start.params, b1=None, b2=None)
+    return start.params
+
+
+def build_trainer(config: RunConfig, spec: TrainerSpec, start: Start) -> Trainer:
+    """Builds the named trainer on its device, from the run's shared data."""
+    params = start_params(config, spec, start)
+    if spec.name == "numpy":
+        from engine.numpy_mlp import NumpyMLP
+
+        return NumpyMLP(spec, start.data, params)
+    from engine import torch_mlp
+
+    classes = {
+        "torch-manual": torch_mlp.TorchManualMLP,
+        "torch-autograd": torch_mlp.TorchAutogradMLP,
+        "torch-optim": torch_mlp.TorchOptimMLP,
+    }
+    return classes[spec.name](spec, start.data, params)

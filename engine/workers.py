@@ -1,0 +1,130 @@
+"""Provides the two ways to run a trainer: in a worker thread, or in a child process it relays."""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.resource_tracker
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from engine.config import RunConfig, TrainerSpec
+from engine.data import Start
+from engine.events import FAILED, STOPPED, Event, LossPoints, TrainerEnded
+from engine.loop import Gate, run_trainer
+
+WORKER_MODES = ("thread", "process")
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+def limit_threads(threads: int, uses_torch: bool) -> None:
+    """Caps the BLAS/OpenMP threads of numpy (and of torch when it is used) in this process."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)
+    if uses_torch:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def prepare_processes() -> None:
+    """Starts multiprocessing's resource tracker now, while stderr is still the real one."""
+    multiprocessing.resource_tracker.ensure_running()
+
+
+class ThreadWorker:
+    """Runs one trainer's arithmetic in a worker thread of this process."""
+
+    def __init__(
+        self, config: RunConfig, spec: TrainerSpec, start: Start, emit: Callable[[Event], None]
+    ) -> None:
+        self.gate = Gate()
+        self.thread = threading.Thread(
+            target=run_trainer,
+            args=(config, spec, start, self.gate, emit),
+            name=f"trainer-{spec.name}",
+            daemon=True,
+        )
+
+    def start(self, threads: int, uses_torch: bool) -> None:
+        """Starts the thread; thread limits are set once for the process by the runner."""
+        self.thread.start()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Waits for the trainer to end; True if it has."""
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+    def kill(self) -> None:
+        """A thread cannot be killed; it ends at its next iteration once stopped."""
+
+
+def _child_main(
+    config: RunConfig, spec: TrainerSpec, start: Start, gate: Gate, conn: Any, threads: int
+) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C reaches the parent, which stops us
+    limit_threads(threads, uses_torch=spec.name != "numpy")
+    try:
+        run_trainer(config, spec, start, gate, conn.send)
+    except (BrokenPipeError, EOFError):  # the parent went away: nobody to report to
+        pass
+    finally:
+        conn.close()
+
+
+class ProcessWorker:
+    """Runs one trainer in a spawned child process; a thread here relays its batches."""
+
+    def __init__(
+        self, config: RunConfig, spec: TrainerSpec, start: Start, emit: Callable[[Event], None]
+    ) -> None:
+        self.spec, self.config, self.start_data, self.emit = spec, config, start, emit
+        self.gate = Gate(_SPAWN)
+        self.process: Any = None
+        self.killed = False
+        self.thread = threading.Thread(target=self._relay, name=f"relay-{spec.name}", daemon=True)
+
+    def start(self, threads: int, uses_torch: bool) -> None:
+        """Spawns the child and the thread that relays what it reports."""
+        receiver, sender = _SPAWN.Pipe(duplex=False)
+        self.receiver = receiver
+        args = (self.config, self.spec, self.start_data, self.gate, sender, threads)
+        self.process = _SPAWN.Process(
+            target=_child_main, args=args, name=f"mlp-{self.spec.name}", daemon=True
+        )
+        self.process.start()
+        sender.close()
+        self.thread.start()
+
+    def _relay(self) -> None:
+        next_iter = 0
+        while True:
+            try:
+                event = self.receiver.recv()
+            except (EOFError, OSError):
+                break
+            self.emit(event)
+            if isinstance(event, LossPoints):
+                next_iter = event.next_iter
+            else:
+                self.process.join()
+                return
+        self.process.join()
+        if self.killed:
+            self.emit(TrainerEnded(self.spec.name, STOPPED, next_iter, None, 0.0, "killed"))
+            return
+        message = f"the trainer's process died (exit code {self.process.exitcode})"
+        self.emit(TrainerEnded(self.spec.name, FAILED, next_iter, None, 0.0, message))
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Waits for the trainer to end; True if it has."""
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+    def kill(self) -> None:
+        """Ends a child that did not stop in time."""
+        if self.process is not None and self.process.is_alive():
+            self.killed = True
+            self.process.kill()
