@@ -30,7 +30,9 @@ def _whole(text: str) -> int:
 def _lr(text: str) -> tuple[str | None, float]:
     name, _, value = text.rpartition("=")
     if name and name not in TRAINERS:
-        raise argparse.ArgumentTypeError(f"unknown trainer {name!r}; accepted: {', '.join(TRAINERS)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown trainer {name!r}; accepted: {', '.join(TRAINERS)}"
+        )
     try:
         number = float(value)
     except ValueError:
@@ -45,17 +47,33 @@ def _lr(text: str) -> tuple[str | None, float]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The flags of `mlp-tui`; the app takes the same ones to preset its run."""
-    parser = _Parser(prog="mlp-tui", description="Train one two-layer network four ways, side by side.")
+    parser = _Parser(
+        prog="mlp-tui", description="Train one two-layer network four ways, side by side."
+    )
     add = parser.add_argument
-    add("--headless", action="store_true", help="train without the dashboard; print a table or JSONL")
-    add("--trainers", default=",".join(TRAINERS), help="comma-separated, from: " + ", ".join(TRAINERS))
+    add(
+        "--headless",
+        action="store_true",
+        help="train without the dashboard; print a table or JSONL",
+    )
+    add(
+        "--trainers",
+        default=",".join(TRAINERS),
+        help="comma-separated, from: " + ", ".join(TRAINERS),
+    )
     add("--iters", type=_whole, default=1000, help="iterations per trainer (1000)")
     add("--n", type=_whole, default=64, help="batch size N (64)")
     add("--d-in", type=_whole, default=1000, help="input size D_in (1000)")
     add("--hidden", type=_whole, default=100, help="hidden size H (100)")
     add("--d-out", type=_whole, default=10, help="output size D_out (10)")
-    add("--lr", type=_lr, action="append", default=[], metavar="VALUE|TRAINER=VALUE",
-        help="learning rate for all chosen trainers, or for one (repeatable)")
+    add(
+        "--lr",
+        type=_lr,
+        action="append",
+        default=[],
+        metavar="VALUE|TRAINER=VALUE",
+        help="learning rate for all chosen trainers, or for one (repeatable)",
+    )
     add("--optimizer", default="adam", help="torch-optim's: adam, sgd, momentum, rmsprop (adam)")
     add("--init", default=None, help="weights: normal (N(0,1)) or default (nn.Linear's)")
     add("--no-bias", action="store_true", help="no b1, b2 in any trainer")
@@ -63,11 +81,26 @@ def build_parser() -> argparse.ArgumentParser:
     add("--dtype", default=None, help="float32 or float64 for every trainer")
     add("--seed", type=_whole, default=0, help="seed of the data and the weights (0)")
     add("--device", default="cpu", help="torch trainers on cpu, cuda, cuda:N or mps (cpu)")
-    add("--init-from", type=Path, default=None, metavar="FILE.npz",
-        help="x, y, w1, w2 (and b1, b2) to start every trainer from; sizes come from the file")
-    add("--log-every", type=_whole, default=10, metavar="K", help="a JSONL loss record every K iterations")
+    add(
+        "--init-from",
+        type=Path,
+        default=None,
+        metavar="FILE.npz",
+        help="x, y, w1, w2 (and b1, b2) to start every trainer from; sizes come from the file",
+    )
+    add(
+        "--log-every",
+        type=_whole,
+        default=10,
+        metavar="K",
+        help="a JSONL loss record every K iterations",
+    )
     add("--jsonl", default=None, metavar="PATH|-", help="write JSON lines to PATH, or - for stdout")
-    add("--workers", default="process", help=f"where trainers compute: {', '.join(WORKER_MODES)} (process)")
+    add(
+        "--workers",
+        default="process",
+        help=f"where trainers compute: {', '.join(WORKER_MODES)} (process)",
+    )
     return parser
 
 
@@ -109,7 +142,7 @@ def open_jsonl(target: str | None) -> IO[str] | None:
     if target == "-":
         return sys.stdout
     try:
-        return open(target, "w", encoding="utf-8")  # noqa: SIM115 - the run owns it until it ends
+        return open(target, "w", encoding="utf-8")  # the run owns it until it ends
     except OSError as error:
         raise ConfigError(f"cannot write --jsonl {target}: {error.strerror}") from None
 

@@ -137,11 +137,13 @@ def check_lr(label: str, value: float) -> float:
 
 
 def estimated_bytes(config: RunConfig, names: tuple[str, ...] | None = None) -> int:
-    """Bytes the named trainers' arrays take: data copy, weights, grads, optimizer state, activations."""
+    """Bytes the named trainers' arrays take: data, weights, grads, optimizer state, activations."""
     n, d_in, h, d_out = config.n, config.d_in, config.hidden, config.d_out
     per_trainer = n * d_in + n * d_out + 4 * (d_in * h + h * d_out) + 4 * n * h + 3 * n * d_out
     chosen = config.trainers if names is None else names
-    return sum(per_trainer * (8 if config.trainer_dtype(name) == "float64" else 4) for name in chosen)
+    return sum(
+        per_trainer * (8 if config.trainer_dtype(name) == "float64" else 4) for name in chosen
+    )
 
 
 def host_bytes(config: RunConfig) -> int:

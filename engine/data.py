@@ -1,4 +1,4 @@
-"""Provides the seeded training data, the initial weights every trainer starts from, and .npz loading."""
+"""Provides the seeded training data, each trainer's initial weights, and .npz loading."""
 
 from __future__ import annotations
 

@@ -23,6 +23,14 @@ class LossPoints:
 
 
 @dataclass(frozen=True)
+class TrainerPaused:
+    """A trainer is holding after `iters` iterations, every one of them already reported."""
+
+    trainer: str
+    iters: int
+
+
+@dataclass(frozen=True)
 class TrainerEnded:
     """A trainer's end: done, diverged, failed or stopped, after `iters` iterations."""
 
@@ -39,4 +47,4 @@ class TrainerEnded:
         return self.iters / self.wall if self.wall > 0 else 0.0
 
 
-Event = LossPoints | TrainerEnded
+Event = LossPoints | TrainerPaused | TrainerEnded

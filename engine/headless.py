@@ -27,7 +27,7 @@ class Progress:
         """Takes in one event from the runner."""
         if isinstance(event, LossPoints):
             self.latest[event.trainer] = (event.next_iter, event.losses[-1])
-        else:
+        elif isinstance(event, TrainerEnded):
             self.ended[event.trainer] = event
 
     @property
@@ -54,7 +54,9 @@ class Progress:
             rows.append((name, end.status, spec.device, spec.dtype, str(end.iters), loss,
                          f"{end.wall:.2f}", f"{end.its_per_s:.0f}"))  # fmt: skip
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows)
+        return "\n".join(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows
+        )
 
 
 class _LiveLines:

@@ -10,7 +10,16 @@ from typing import Any
 
 from engine.config import RunConfig, TrainerSpec
 from engine.data import Start
-from engine.events import DIVERGED, DONE, FAILED, STOPPED, Event, LossPoints, TrainerEnded
+from engine.events import (
+    DIVERGED,
+    DONE,
+    FAILED,
+    STOPPED,
+    Event,
+    LossPoints,
+    TrainerEnded,
+    TrainerPaused,
+)
 from engine.trainers import Trainer, build_trainer
 
 FLUSH_SECONDS = 0.1  # how often a running trainer hands over its losses
@@ -59,14 +68,23 @@ class Gate:
         """Ends the loop before its next iteration, paused or not."""
         self._stop.set()
 
-    def wait_turn(self) -> bool:
-        """Blocks until the next iteration may run; False when the loop must stop."""
+    def wait_turn(self, on_hold: Callable[[], bool]) -> bool:
+        """Blocks until the next iteration may run; False when the loop must stop.
+
+        Args:
+            on_hold: called once when the loop starts waiting, paused; False ends the loop.
+        """
+        held = False
         while not self._stop.is_set():
             if self._running.is_set():
-                return True
+                break
+            if not held:
+                if not on_hold():
+                    return False
+                held = True
             if self._steps.acquire(True, PAUSED_POLL_SECONDS):
-                return not self._stop.is_set()
-        return False
+                break
+        return not self._stop.is_set()
 
 
 class _Batcher:
@@ -110,24 +128,33 @@ class _Batcher:
         return TrainerEnded(self.name, status, self.done, self.last_loss, wall, message)
 
 
-def train(name: str, trainer: Trainer, iters: int, gate: Gate, emit: Callable[[Event], None]) -> None:
+def train(
+    name: str, trainer: Trainer, iters: int, gate: Gate, emit: Callable[[Event], None]
+) -> None:
     """Runs up to `iters` iterations, reporting batches through `emit` and then how it ended."""
     batch = _Batcher(name, trainer, emit)
-    status = DONE
+
+    def hold() -> bool:
+        """Reports every iteration so far, then that the trainer is paused."""
+        if not batch.flush():
+            return False
+        emit(TrainerPaused(name, batch.done))
+        return True
+
     try:
         for _ in range(iters):
-            if not gate.wait_turn():
-                status = STOPPED
+            if not gate.wait_turn(hold):
                 break
             if (batch.add(trainer.step()) or gate.paused) and not batch.flush():
-                status = DIVERGED
                 break
-        if status != DIVERGED and not batch.flush():
-            status = DIVERGED
+        batch.flush()
     except Exception as error:  # a trainer's fault ends that trainer only
         emit(batch.ended(FAILED, describe(error)))
         return
-    emit(batch.ended(status))
+    if batch.bad_loss is not None:
+        emit(batch.ended(DIVERGED))
+    else:
+        emit(batch.ended(STOPPED if batch.done < iters else DONE))
 
 
 def describe(error: BaseException) -> str:

@@ -14,7 +14,7 @@ class NumpyMLP:
     device = "cpu"
 
     def __init__(self, spec: TrainerSpec, data: Dataset, params: Params) -> None:
-        dtype = np.dtype(spec.dtype)
+        dtype = np.dtype(spec.dtype)  # astype copies: the start arrays are shared, left untouched
         self.lr = spec.lr
         self.x = data.x.astype(dtype)  # (N, D_in)
         self.y = data.y.astype(dtype)  # (N, D_out)

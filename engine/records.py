@@ -12,7 +12,12 @@ def loss_records(points: LossPoints, every: int) -> list[dict[str, Any]]:
     """The records of a batch's iterations that fall on the log interval."""
     first = -points.first_iter % every  # offset of the batch's first logged iteration
     return [
-        {"trainer": points.trainer, "iter": points.first_iter + i, "loss": points.losses[i], "t": round(points.times[i], 6)}
+        {
+            "trainer": points.trainer,
+            "iter": points.first_iter + i,
+            "loss": points.losses[i],
+            "t": round(points.times[i], 6),
+        }
         for i in range(first, len(points.losses), every)
     ]
 
@@ -43,8 +48,10 @@ class RecordWriter:
         """Writes the records an event makes."""
         if isinstance(event, LossPoints):
             records = loss_records(event, self.every)
-        else:
+        elif isinstance(event, TrainerEnded):
             records = [end_record(event)]
+        else:
+            return
         for record in records:
             self.stream.write(json.dumps(record) + "\n")
         self.stream.flush()

@@ -53,7 +53,10 @@ class Runner:
             self.config = config
         start = make_start(self.config)
         worker_class = ThreadWorker if self.mode == "thread" else ProcessWorker
-        fresh = {name: worker_class(self.config, self.config.spec(name), start, self.emit) for name in names}
+        fresh = {
+            name: worker_class(self.config, self.config.spec(name), start, self.emit)
+            for name in names
+        }
         self.workers.update(fresh)
         threads = max(1, usable_cores() // max(1, len(self.running())))
         uses_torch = any(name != "numpy" for name in self.config.trainers)
@@ -71,7 +74,11 @@ class Runner:
         ]
 
     def _gates(self, names: Iterable[str] | None):  # type: ignore[no-untyped-def]
-        chosen = self.workers if names is None else {n: self.workers[n] for n in names if n in self.workers}
+        chosen = (
+            self.workers
+            if names is None
+            else {n: self.workers[n] for n in names if n in self.workers}
+        )
         return [worker.gate for worker in chosen.values()]
 
     def pause(self, names: Iterable[str] | None = None) -> None:
@@ -89,7 +96,9 @@ class Runner:
         for gate in self._gates(names):
             gate.step()
 
-    def stop(self, names: Iterable[str] | None = None, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+    def stop(
+        self, names: Iterable[str] | None = None, timeout: float = STOP_TIMEOUT_SECONDS
+    ) -> None:
         """Stops trainers within one iteration and waits for them; kills child stragglers."""
         chosen = [self.workers[n] for n in (names or list(self.workers)) if n in self.workers]
         for worker in chosen:

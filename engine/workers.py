@@ -108,7 +108,7 @@ class ProcessWorker:
             self.emit(event)
             if isinstance(event, LossPoints):
                 next_iter = event.next_iter
-            else:
+            elif isinstance(event, TrainerEnded):
                 self.process.join()
                 return
         self.process.join()

@@ -1,0 +1,165 @@
+"""The headless command keeps its contract: flags, JSON lines, the table and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tui.main import main
+
+SMALL = ["--n", "8", "--d-in", "12", "--hidden", "9", "--d-out", "5", "--workers", "thread"]
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    code = main(["--headless", *SMALL, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_npz(path: Path, **overrides: object) -> Path:
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x": rng.standard_normal((6, 4)),
+        "y": rng.standard_normal((6, 3)),
+        "w1": rng.standard_normal((4, 5)),
+        "w2": rng.standard_normal((5, 3)),
+    }
+    arrays.update(overrides)  # type: ignore[arg-type]
+    np.savez(path, **{key: value for key, value in arrays.items() if value is not None})
+    return path
+
+
+def test_jsonl_records_every_k_iterations_and_one_end_per_trainer(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "--iters", "25", "--log-every", "10", "--jsonl", "-")
+    records = [json.loads(line) for line in out.splitlines()]
+    for name in ("numpy", "torch-manual", "torch-autograd", "torch-optim"):
+        mine = [r for r in records if r["trainer"] == name]
+        assert [r["iter"] for r in mine[:-1]] == [0, 10, 20]
+        assert all(r["loss"] > 0 and r["t"] >= 0 for r in mine[:-1])
+        assert mine[-1]["event"] == "done" and mine[-1]["iters"] == 25
+    assert code == 0
+
+
+def test_table_names_each_trainer_with_device_dtype_and_speed(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(capsys, "--iters", "5", "--trainers", "numpy,torch-optim")
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "trainer",
+        "status",
+        "device",
+        "dtype",
+        "iters",
+        "final",
+        "loss",
+        "wall",
+        "s",
+        "it/s",
+    ]
+    assert lines[1].split()[:5] == ["numpy", "done", "cpu", "float64", "5"]
+    assert lines[2].split()[:5] == ["torch-optim", "done", "cpu", "float32", "5"]
+    assert code == 0
+
+
+def test_lr_for_one_trainer_and_divergence_still_exits_0(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    log = tmp_path / "run.jsonl"
+    code, _, _ = run(capsys, "--iters", "200", "--lr", "numpy=10", "--jsonl", str(log))
+    ends = {r["trainer"]: r for r in map(json.loads, log.read_text().splitlines()) if "event" in r}
+    assert ends["numpy"]["event"] == "diverged"
+    assert {ends[n]["event"] for n in ("torch-manual", "torch-autograd", "torch-optim")} == {"done"}
+    assert code == 0
+
+
+def test_a_failed_trainer_exits_1_with_its_message(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import engine.loop
+
+    def broken(config, spec, start):  # type: ignore[no-untyped-def]
+        raise MemoryError("out of memory (injected)")
+
+    monkeypatch.setattr(engine.loop, "build_trainer", broken)
+    code, _, err = run(capsys, "--iters", "5", "--trainers", "numpy")
+    assert code == 1
+    assert "numpy failed: MemoryError: out of memory (injected)" in err
+
+
+def test_init_from_sets_sizes_and_start(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = write_npz(tmp_path / "start.npz")
+    code, out, _ = run(
+        capsys,
+        "--iters",
+        "3",
+        "--init-from",
+        str(path),
+        "--jsonl",
+        "-",
+        "--log-every",
+        "1",
+        "--dtype",
+        "float64",
+    )
+    records = [json.loads(line) for line in out.splitlines()]
+    first = {r["trainer"]: r["loss"] for r in records if r.get("iter") == 0}
+    with np.load(path) as f:
+        expected = float(np.square(np.maximum(f["x"] @ f["w1"], 0) @ f["w2"] - f["y"]).sum())
+    for name in ("numpy", "torch-manual", "torch-autograd", "torch-optim"):
+        assert first[name] == pytest.approx(expected, rel=1e-12)
+    assert code == 0
+
+
+BAD_INPUT = [
+    (["--n", "0"], "n must be a whole number above 0"),
+    (["--hidden", "-3"], "hidden must be a whole number above 0"),
+    (["--iters", "0"], "iterations must be a whole number above 0"),
+    (["--log-every", "0"], "log interval must be a whole number above 0"),
+    (["--iters", "ten"], "expected a whole number, got 'ten'"),
+    (["--lr", "0"], "not a finite number above 0"),
+    (["--lr", "nan"], "not a finite number above 0"),
+    (["--lr", "numpy=inf"], "not a finite number above 0"),
+    (["--lr", "bogus=1e-3"], "unknown trainer 'bogus'"),
+    (["--trainers", "numpy,jax"], "unknown trainer 'jax'; accepted: numpy, torch-manual"),
+    (["--optimizer", "lbfgs"], "unknown optimizer 'lbfgs'; accepted: adam, sgd, momentum, rmsprop"),
+    (["--dtype", "float16"], "unknown dtype 'float16'; accepted: float32, float64"),
+    (["--device", "tpu"], "unknown device 'tpu'; accepted: cpu, cuda, cuda:N, mps"),
+    (["--device", "cuda:7"], "not available"),
+    (["--init", "xavier"], "unknown init 'xavier'; accepted: normal, default"),
+    (["--jsonl", "/no/such/dir/out.jsonl"], "cannot write --jsonl /no/such/dir/out.jsonl"),
+    (["--n", "100000000", "--d-in", "1000000"], "choose smaller sizes"),
+    (["--workers", "fiber"], "unknown workers 'fiber'; accepted: thread, process"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_INPUT)
+def test_bad_input_exits_2_with_one_line(capsys, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("mlp-tui: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def _npz_cases(tmp: Path) -> list[tuple[Path, str]]:
+    corrupt = tmp / "corrupt.npz"
+    corrupt.write_bytes(b"not a zip file at all")
+    return [
+        (tmp / "missing.npz", "no such file"),
+        (corrupt, "not a readable .npz file"),
+        (write_npz(tmp / "no_w2.npz", w2=None), "missing array(s) w2"),
+        (write_npz(tmp / "shape.npz", w1=np.ones((7, 5))), "w1 has shape (7, 5), expected (4, 5)"),
+        (write_npz(tmp / "nan.npz", y=np.full((6, 3), np.nan)), "array y holds NaN or inf"),
+        (write_npz(tmp / "one_bias.npz", b1=np.ones(5)), "only one of b1, b2"),
+        (
+            write_npz(tmp / "bad_bias.npz", b1=np.ones(4), b2=np.ones(3)),
+            "b1 has shape (4,), expected (5,)",
+        ),
+        (write_npz(tmp / "text.npz", x=np.array([["a"] * 4] * 6)), "real numbers are needed"),
+    ]
+
+
+def test_bad_npz_files_exit_2_with_their_reason(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for path, message in _npz_cases(tmp_path):
+        code, _, err = run(capsys, "--init-from", str(path))
+        assert code == 2, path
+        assert message in err and err.count("\n") == 1, err

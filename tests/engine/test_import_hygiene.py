@@ -1,0 +1,47 @@
+"""engine/ never imports textual or tui, and the numpy trainer never imports torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+ENGINE_MODULES = [
+    "config",
+    "data",
+    "devices",
+    "events",
+    "gradcheck",
+    "headless",
+    "loop",
+    "numpy_mlp",
+    "records",
+    "runner",
+    "torch_mlp",
+    "trainers",
+    "workers",
+    "cli",
+]
+
+
+def loaded_after(code: str) -> set[str]:
+    script = f"import sys\n{code}\nprint(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return {name.split(".")[0] for name in out.stdout.split()}
+
+
+def test_engine_imports_no_textual_nor_tui() -> None:
+    modules = loaded_after("\n".join(f"import engine.{name}" for name in ENGINE_MODULES))
+    assert "textual" not in modules and "tui" not in modules
+    assert "engine" in modules
+
+
+def test_numpy_trainer_and_its_run_import_no_torch() -> None:
+    modules = loaded_after(
+        "import engine.numpy_mlp, engine.runner, engine.headless, engine.cli\n"
+        "from engine.config import RunConfig\n"
+        "from engine.runner import make_start\n"
+        "from engine.trainers import build_trainer\n"
+        "c = RunConfig(trainers=('numpy',), n=2, d_in=3, hidden=4, d_out=2)\n"
+        "build_trainer(c, c.spec('numpy'), make_start(c)).step()"
+    )
+    assert "torch" not in modules and "numpy" in modules
