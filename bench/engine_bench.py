@@ -23,7 +23,7 @@ from engine.trainers import build_trainer, start_params
 
 
 def flops_per_iter(config: RunConfig) -> int:
-    """Multiply-adds ×2 of the three forward/backward matmul pairs (the rest is negligible)."""
+    """Twice the multiply-adds of the forward and backward matmuls (the rest is negligible)."""
     n, d_in, h, d_out = config.n, config.d_in, config.hidden, config.d_out
     return 2 * (2 * n * d_in * h + 3 * n * h * d_out)
 
@@ -71,7 +71,8 @@ def per_trainer(config: RunConfig, rounds: int, iters: int) -> None:
           f"float32 {limits['float32'] / 1e9:.1f} GFLOP/s (torch)")  # fmt: skip
     print(f"{'trainer':<15} {'seed it/s':>10} {'ours it/s':>10} {'ratio':>6} {'of limit':>9}")
     for name in TRAINERS:
-        seed_rates, our_rates = [], []
+        seed_rates: list[float] = []
+        our_rates: list[float] = []
         for round_ in range(rounds):  # interleaved, order alternating
             pair = [("seed", seed(config, name, iters)), ("ours", ours(config, name, iters))]
             for label, run in pair if round_ % 2 == 0 else pair[::-1]:

@@ -67,19 +67,18 @@ def torch_manual_loop(data: Dataset, params: Params, lr: float) -> Callable[[int
     return run
 
 
-def _model(d_in: int, hidden: int, d_out: int) -> torch.nn.Sequential:
-    return torch.nn.Sequential(
-        torch.nn.Linear(d_in, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, d_out)
-    )
+def _layers(d_in: int, hidden: int, d_out: int) -> tuple[torch.nn.Linear, torch.nn.Linear]:
+    return torch.nn.Linear(d_in, hidden), torch.nn.Linear(hidden, d_out)
 
 
 def torch_autograd_loop(data: Dataset, params: Params, lr: float) -> Callable[[int], None]:
     """Seed part 2: nn.Sequential with normal_ weights, loss.backward(), SGD by hand."""
     x_data = torch.tensor(data.x, dtype=torch.float32)
     y_data = torch.tensor(data.y, dtype=torch.float32)
-    model = _model(x_data.shape[1], params.w1.shape[1], y_data.shape[1])
-    torch.nn.init.normal_(model[0].weight)
-    torch.nn.init.normal_(model[2].weight)
+    first, second = _layers(x_data.shape[1], params.w1.shape[1], y_data.shape[1])
+    model = torch.nn.Sequential(first, torch.nn.ReLU(), second)
+    torch.nn.init.normal_(first.weight)
+    torch.nn.init.normal_(second.weight)
     loss_fn = torch.nn.MSELoss(reduction="sum")
 
     def run(iters: int) -> None:
@@ -91,7 +90,8 @@ def torch_autograd_loop(data: Dataset, params: Params, lr: float) -> Callable[[i
             loss.backward()
             with torch.no_grad():
                 for param in model.parameters():
-                    param -= lr * param.grad
+                    if param.grad is not None:  # the seed's `param -= lr * param.grad`
+                        param.sub_(lr * param.grad)
             model.zero_grad()
 
     return run
@@ -101,7 +101,8 @@ def torch_optim_loop(data: Dataset, params: Params, lr: float) -> Callable[[int]
     """Seed part 3: the same model stepped by torch.optim.Adam."""
     x_data = torch.tensor(data.x, dtype=torch.float32)
     y_data = torch.tensor(data.y, dtype=torch.float32)
-    model = _model(x_data.shape[1], params.w1.shape[1], y_data.shape[1])
+    model = torch.nn.Sequential(*_layers(x_data.shape[1], params.w1.shape[1], y_data.shape[1]))
+    model.insert(1, torch.nn.ReLU())
     loss_fn = torch.nn.MSELoss(reduction="sum")
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 

@@ -15,6 +15,7 @@ class LossPoints:
     first_iter: int
     losses: list[float]
     times: list[float] = field(default_factory=list)
+    run: int = 0  # which start of this trainer it came from; the runner numbers them
 
     @property
     def next_iter(self) -> int:
@@ -28,6 +29,7 @@ class TrainerPaused:
 
     trainer: str
     iters: int
+    run: int = 0
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class TrainerEnded:
     final_loss: float | None
     wall: float
     message: str = ""
+    run: int = 0
 
     @property
     def its_per_s(self) -> float:

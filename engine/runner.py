@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from engine.config import RunConfig
 from engine.data import Start, load_start, make_data
 from engine.events import Event
-from engine.workers import WORKER_MODES, ProcessWorker, ThreadWorker, limit_threads
+from engine.workers import (
+    WORKER_MODES,
+    ProcessWorker,
+    ThreadWorker,
+    limit_threads,
+    prepare_processes,
+)
 
 STOP_TIMEOUT_SECONDS = 2.0
 
@@ -44,6 +52,9 @@ class Runner:
         self.emit = emit
         self.mode = mode
         self.workers: dict[str, ThreadWorker | ProcessWorker] = {}
+        self.starts = 0  # numbers each start, so late events of a replaced run can be told apart
+        if mode == "process":
+            prepare_processes()  # now, before a UI may replace stderr (spawning fails after)
 
     def start(self, names: Iterable[str] | None = None, config: RunConfig | None = None) -> None:
         """(Re)starts the named trainers, or all chosen ones, from iteration 0."""
@@ -52,10 +63,11 @@ class Runner:
         if config is not None:
             self.config = config
         start = make_start(self.config)
+        self.starts += 1
+        emit = partial(self._emit_tagged, self.starts)
         worker_class = ThreadWorker if self.mode == "thread" else ProcessWorker
         fresh = {
-            name: worker_class(self.config, self.config.spec(name), start, self.emit)
-            for name in names
+            name: worker_class(self.config, self.config.spec(name), start, emit) for name in names
         }
         self.workers.update(fresh)
         threads = max(1, usable_cores() // max(1, len(self.running())))
@@ -64,6 +76,9 @@ class Runner:
             limit_threads(threads, uses_torch)
         for worker in fresh.values():
             worker.start(threads, uses_torch)
+
+    def _emit_tagged(self, run: int, event: Event) -> None:
+        self.emit(dataclasses.replace(event, run=run))
 
     def running(self) -> list[str]:
         """Trainers whose worker has not ended (including ones created but not yet started)."""

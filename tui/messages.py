@@ -1,0 +1,17 @@
+"""Provides the app-wide messages: what the engine's worker threads post to the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from engine.events import Event
+
+
+@dataclass
+class EngineEvent(Message):
+    """A batch of loss points, a pause or an end, from one trainer's run number `run`."""
+
+    event: Event
+    run: int

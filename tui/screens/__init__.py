@@ -1,0 +1,1 @@
+"""Provides the dashboard's modal screens: controls, device selector, help."""

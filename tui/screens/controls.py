@@ -1,0 +1,191 @@
+"""Provides the controls panel: shared settings and each trainer's learning rate, then Apply."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.validation import Function, Integer, ValidationResult
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from engine.config import DTYPES, OPTIMIZERS, TRAINERS, ConfigError, RunConfig
+
+SIZE_FIELDS = {"n": "N (batch)", "d_in": "D_in", "hidden": "H (hidden)", "d_out": "D_out",
+               "iters": "iterations"}  # fmt: skip
+SHARED = ("iters", "n", "d_in", "hidden", "d_out", "init_from")
+
+
+def _is_lr(text: str) -> bool:
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return math.isfinite(value) and value > 0
+
+
+LR_RULE = Function(_is_lr, "must be a finite number above 0, e.g. 1e-4")
+
+
+@dataclass
+class _Field:
+    key: str
+    label: str
+    value: str
+    validator: Integer | Function
+
+
+def _fields(config: RunConfig) -> list[_Field]:
+    fields = [
+        _Field(
+            key,
+            label,
+            str(getattr(config, key)),
+            Integer(minimum=1, failure_description="must be a whole number above 0"),
+        )
+        for key, label in SIZE_FIELDS.items()
+    ]
+    fields.append(
+        _Field(
+            "seed",
+            "seed",
+            str(config.seed),
+            Integer(minimum=0, failure_description="must be a whole number, 0 or more"),
+        )
+    )
+    for name in config.trainers:
+        fields.append(_Field(f"lr:{name}", f"lr {name}", f"{config.spec(name).lr:g}", LR_RULE))
+    return fields
+
+
+def changed_trainers(old: RunConfig, new: RunConfig) -> list[str]:
+    """The trainers a change restarts: all for shared settings, else those whose own changed."""
+    if any(getattr(old, key) != getattr(new, key) for key in SHARED):
+        return list(new.trainers)
+    return [name for name in new.trainers if old.spec(name) != new.spec(name)]
+
+
+class ControlsScreen(ModalScreen[RunConfig | None]):
+    """Edits the run's settings; nothing changes until Apply, which restarts what it affects."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "apply", "Apply"),
+    ]
+
+    def __init__(self, config: RunConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.fields = _fields(config)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="controls"):
+            yield Static(
+                "Controls — Apply restarts the trainers a change affects", id="controls-title"
+            )
+            with VerticalScroll():
+                for field in self.fields:
+                    with Horizontal(classes="field"):
+                        yield Label(field.label, classes="field-label")
+                        yield Input(
+                            field.value,
+                            id=_input_id(field.key),
+                            validators=[field.validator],
+                            compact=True,
+                        )
+                        yield Static("", id=_error_id(field.key), classes="field-error")
+                with Horizontal(classes="field"):
+                    yield Label("dtype", classes="field-label")
+                    options = [("numpy float64, torch float32", "")] + [(d, d) for d in DTYPES]
+                    yield Select(
+                        options,
+                        value=self.config.dtype or "",
+                        allow_blank=False,
+                        id="dtype",
+                        compact=True,
+                    )
+                with Horizontal(classes="field"):
+                    yield Label("optimizer", classes="field-label")
+                    yield Select(
+                        [(o, o) for o in OPTIMIZERS],
+                        value=self.config.optimizer,
+                        allow_blank=False,
+                        id="optimizer",
+                        compact=True,
+                    )
+                yield Checkbox(
+                    "same start (identical weights and dtype everywhere)",
+                    self.config.same_start,
+                    id="same-start",
+                    compact=True,
+                )
+            yield Static("", id="controls-error")
+            with Horizontal(id="controls-buttons"):
+                yield Button("Apply", variant="primary", id="apply")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        key = event.input.id.removeprefix("field-").replace("--", ":") if event.input.id else ""
+        self.show_validation(key, event.validation_result)
+
+    def show_validation(self, key: str, result: ValidationResult | None) -> None:
+        message = (
+            "" if result is None or result.is_valid else "; ".join(result.failure_descriptions)
+        )
+        self.query_one(f"#{_error_id(key)}", Static).update(message)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "apply":
+            self.action_apply()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_apply(self) -> None:
+        try:
+            config = self.read_config()
+        except ConfigError as error:
+            self.query_one("#controls-error", Static).update(f"Not applied: {error}")
+            return
+        self.dismiss(config)
+
+    def read_config(self) -> RunConfig:
+        """The settings as typed, validated; raises ConfigError naming the first bad field."""
+        values: dict[str, str] = {}
+        for field in self.fields:
+            widget = self.query_one(f"#{_input_id(field.key)}", Input)
+            result = widget.validate(widget.value)
+            if result is not None and not result.is_valid:
+                self.show_validation(field.key, result)
+                raise ConfigError(f"{field.label} {'; '.join(result.failure_descriptions)}")
+            values[field.key] = widget.value.strip()
+        lr = {name: float(values[f"lr:{name}"]) for name in self.config.trainers}
+        changes = {key: int(values[key]) for key in (*SIZE_FIELDS, "seed")}
+        dtype = self.query_one("#dtype", Select).value
+        from engine.cli import with_device
+
+        return with_device(self.config.with_changes(
+            **changes, lr=lr, dtype=dtype or None,
+            optimizer=self.query_one("#optimizer", Select).value,
+            same_start=self.query_one("#same-start", Checkbox).value,
+        ))  # fmt: skip
+
+
+def _input_id(key: str) -> str:
+    return "field-" + key.replace(":", "--")
+
+
+def _error_id(key: str) -> str:
+    return "error-" + key.replace(":", "--")
+
+
+__all__ = ["TRAINERS", "ControlsScreen", "changed_trainers"]

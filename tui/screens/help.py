@@ -1,0 +1,50 @@
+"""Provides the help screen: every key and what it does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+EXTRA_KEYS = [
+    ("tab / shift+tab, arrows", "move between panels"),
+    ("ctrl+p", "command palette: the main actions by name"),
+    ("escape", "close a dialog without changing anything"),
+]
+
+
+def key_lines(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+    """(keys, what they do) for each binding with a description."""
+    lines = []
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.description:
+            keys = binding.key.replace("left_square_bracket", "[").replace(
+                "right_square_bracket", "]"
+            )
+            lines.append((keys.replace("question_mark", "?"), binding.description))
+    return lines + EXTRA_KEYS
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the keys; any of escape, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def __init__(self, bindings: Iterable[BindingType]) -> None:
+        super().__init__()
+        self.lines = key_lines(bindings)
+
+    def compose(self) -> ComposeResult:
+        width = max(len(keys) for keys, _ in self.lines)
+        text = "\n".join(f"{keys:<{width}}  {what}" for keys, what in self.lines)
+        with Vertical(id="help"):
+            yield Static("Keys", id="help-title")
+            yield Static(text, id="help-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

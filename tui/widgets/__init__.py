@@ -1,0 +1,1 @@
+"""Provides the dashboard's widgets: loss plot and trainer panel."""

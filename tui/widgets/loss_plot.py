@@ -1,0 +1,78 @@
+"""Provides the live loss plot: a textual-plotext widget that owns its series and redraws it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from textual.app import RenderResult
+from textual_plotext import PlotextPlot
+
+from tui.widgets.loss_series import LossSeries
+
+
+def y_ticks(low: float, high: float, log: bool, count: int) -> tuple[list[float], list[str]]:
+    """Short tick labels: powers of ten on a log scale, 3 significant digits on a linear one."""
+    count = max(2, count)
+    if not log:
+        ticks = np.linspace(low, high, count).tolist() if high > low else [low]
+        return ticks, [f"{tick:.3g}" for tick in ticks]
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    stride = max(1, math.ceil((last - first) / (count - 1)))
+    powers = list(range(first, last + 1, stride))
+    return [10.0**power for power in powers], [f"1e{power}" for power in powers]
+
+
+class LossPlot(PlotextPlot):
+    """One trainer's loss by iteration, log-scale by default, thinned to ~2 points a column."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.series = LossSeries()
+        self.log_scale = True
+        self.changed = False  # points arrived since the last repaint
+
+    def add(self, losses: Sequence[float]) -> None:
+        """Takes the next iterations' losses; the app repaints on its own timer."""
+        self.series.extend(losses)
+        self.changed = True
+
+    def reset(self) -> None:
+        """Forgets every point, for a restarted trainer."""
+        self.series = LossSeries()
+        self.changed = True
+
+    def set_log_scale(self, log_scale: bool) -> None:
+        """Switches between log and linear y."""
+        self.log_scale = log_scale
+        self.changed = True
+
+    def repaint_if_changed(self) -> None:
+        """Schedules a repaint only when there is something new to show."""
+        if self.changed:
+            self.changed = False
+            self.refresh()
+
+    def replot(self) -> None:
+        """Builds the whole figure from the series.
+
+        plotext takes log10 of its stored data in place, so drawing the same stored data twice
+        on a log scale breaks; every render therefore starts from the widget's own series.
+        """
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.xlabel("iteration")
+        x, y = self.series.points(max(8, self.size.width), positive_only=self.log_scale)
+        if len(x):  # plotext's log scale fails on an empty figure
+            plt.yscale("log" if self.log_scale else "linear")
+            plt.plot(x.tolist(), y.tolist(), marker="braille")
+            plt.yticks(
+                *y_ticks(float(y.min()), float(y.max()), self.log_scale, self.size.height // 3)
+            )
+
+    def render(self) -> RenderResult:
+        """Re-plots from the series, then lets textual-plotext size and theme the figure."""
+        self.replot()
+        return super().render()

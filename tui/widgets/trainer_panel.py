@@ -1,0 +1,90 @@
+"""Provides one trainer's panel: name, state, progress, loss, speed, time and its live plot."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import ProgressBar, Static
+
+from engine.config import TrainerSpec
+from engine.events import LossPoints, TrainerEnded, TrainerPaused
+from tui.widgets.loss_plot import LossPlot
+
+STATES = ("starting", "running", "paused", "done", "diverged", "failed", "stopped")
+
+
+class TrainerPanel(Vertical, can_focus=True):
+    """Shows one trainer; the app feeds it engine events and asks it to repaint on a timer."""
+
+    def __init__(self, spec: TrainerSpec, iters: int) -> None:
+        super().__init__(id=f"panel-{spec.name}", classes="panel")
+        self.trainer = spec.name
+        self.restart(spec, iters)
+
+    def compose(self) -> ComposeResult:
+        yield ProgressBar(total=self.iters, show_eta=False, id="progress")
+        yield Static(id="stats")
+        yield LossPlot(id="plot")
+
+    def restart(self, spec: TrainerSpec, iters: int) -> None:
+        """Clears the panel for a fresh run of its trainer."""
+        self.spec, self.iters = spec, iters
+        self.state, self.message = "starting", ""
+        self.done, self.loss, self.rate, self.elapsed = 0, float("nan"), 0.0, 0.0
+        if self.is_mounted:
+            self.query_one(LossPlot).reset()
+            self.query_one(ProgressBar).update(total=iters, progress=0)
+        self.changed = True
+
+    def take_points(self, event: LossPoints) -> None:
+        """Takes a batch of losses (from the engine, via the app)."""
+        self.query_one(LossPlot).add(event.losses)
+        self.done, self.loss = event.next_iter, event.losses[-1]
+        if len(event.times) > 1 and event.times[-1] > event.times[0]:
+            self.rate = (len(event.times) - 1) / (event.times[-1] - event.times[0])
+        self.elapsed = event.times[-1] if event.times else self.elapsed
+        if self.state in ("starting", "paused") and len(event.losses) > 1:
+            self.state = "running"
+        self.changed = True
+
+    def take_paused(self, event: TrainerPaused) -> None:
+        """The trainer is holding after event.iters iterations."""
+        self.state, self.done, self.changed = "paused", event.iters, True
+
+    def take_ended(self, event: TrainerEnded) -> None:
+        """The trainer ended: done, diverged, failed or stopped."""
+        self.state, self.message, self.changed = event.status, event.message, True
+        self.done = event.iters
+
+    def mark_running(self) -> None:
+        """The user resumed it; shown at once, before the next batch arrives."""
+        if self.state == "paused":
+            self.state, self.changed = "running", True
+
+    @property
+    def active(self) -> bool:
+        """True while the trainer has not ended."""
+        return self.state in ("starting", "running", "paused")
+
+    def repaint(self) -> None:
+        """Updates the text and the plot if anything changed since the last call."""
+        self.query_one(LossPlot).repaint_if_changed()
+        if not self.changed:
+            return
+        self.changed = False
+        where = self.spec.device + (" (numpy stays on CPU)" if self.trainer == "numpy" else "")
+        self.border_title = f"{self.trainer} · {where} · {self.spec.dtype}"
+        self.border_subtitle = self.state
+        for state in STATES:
+            self.set_class(self.state == state, f"-{state}")
+        self.query_one(ProgressBar).update(progress=self.done)
+        self.query_one("#stats", Static).update(self.stats_line())
+
+    def stats_line(self) -> str:
+        """i/N, current loss, it/s and elapsed time, or why the trainer ended."""
+        if self.state in ("diverged", "failed"):
+            return f"{self.done}/{self.iters}  {self.message}"
+        return (
+            f"{self.done}/{self.iters}  loss {self.loss:.4g}  "
+            f"{self.rate:.0f} it/s  {self.elapsed:.1f}s  lr {self.spec.lr:g}"
+        )
