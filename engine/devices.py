@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from dataclasses import dataclass
 
@@ -23,11 +24,23 @@ class DeviceInfo:
         return f"{self.id}: {self.name}{memory}"
 
 
+def cpu_name() -> str:
+    """The processor's model name where the system tells it, with its core count."""
+    name = platform.processor() or platform.machine() or "CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            models = [line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line]
+        name = models[0] if models else name
+    except OSError:
+        pass
+    return f"{name} ({os.cpu_count() or 1} cores)"
+
+
 def list_devices() -> list[DeviceInfo]:
     """CPU first, then each CUDA GPU, then MPS where torch can see one."""
     import torch
 
-    devices = [DeviceInfo("cpu", platform.processor() or platform.machine() or "CPU")]
+    devices = [DeviceInfo("cpu", cpu_name())]
     if torch.cuda.is_available():
         for index in range(torch.cuda.device_count()):
             props = torch.cuda.get_device_properties(index)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO, ClassVar
 
+from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid
@@ -12,10 +13,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from engine.config import RunConfig
+from engine.devices import DeviceInfo, list_devices
 from engine.events import LossPoints, TrainerEnded, TrainerPaused
 from engine.records import RecordWriter
 from engine.runner import Runner
-from tui.messages import EngineEvent
+from tui.messages import DevicesFound, EngineEvent
 from tui.screens.controls import ControlsScreen, changed_trainers
 from tui.screens.devices import DeviceScreen
 from tui.screens.help import HelpScreen
@@ -51,18 +53,26 @@ class MlpApp(App[int]):
         Binding("left,up", "app.focus_previous", "Previous panel", show=False),
     ]
 
-    def __init__(self, config: RunConfig, jsonl: IO[str] | None = None, workers: str = "process"):
+    def __init__(
+        self,
+        config: RunConfig,
+        jsonl: IO[str] | None = None,
+        workers: str = "process",
+        autostart: bool = True,
+    ) -> None:
         super().__init__()
         self.config = config
+        self.autostart = autostart
         self.writer = RecordWriter(jsonl, config.log_every) if jsonl else None
         self.runner = Runner(config, self._from_engine, workers)
         self.current_run: dict[str, int] = {}
         self.log_scale = True
+        self.devices: list[DeviceInfo] | None = None  # listed in the background (imports torch)
 
     def compose(self) -> ComposeResult:
         with Grid(id="panels"):
             for spec in self.config.specs():
-                yield TrainerPanel(spec, self.config.iters)
+                yield TrainerPanel(spec, self.config.iters, self.config.device)
         yield Static(
             "The terminal is too small for mlp-tui: make it at least 60 columns by 16 rows.",
             id="too-small",
@@ -71,7 +81,18 @@ class MlpApp(App[int]):
 
     def on_mount(self) -> None:
         self.set_interval(REPAINT_SECONDS, self.repaint)
-        self.start_trainers(self.config.trainers)
+        self.find_devices()
+        if self.autostart:
+            self.start_trainers(self.config.trainers)
+
+    @work(thread=True, exclusive=True, group="devices")
+    def find_devices(self) -> None:
+        self.post_message(DevicesFound(list_devices()))
+
+    def on_devices_found(self, message: DevicesFound) -> None:
+        self.devices = message.devices
+        if isinstance(self.screen, DeviceScreen):
+            self.screen.show_devices(message.devices)
 
     def _from_engine(self, event: object) -> None:
         """Called in worker threads: hands the event to the app's own thread."""
@@ -106,7 +127,9 @@ class MlpApp(App[int]):
         self.config = self.runner.config
         for name in names:
             self.current_run[name] = self.runner.starts
-            self.panel(name).restart(self.config.spec(name), self.config.iters)
+            self.panel(name).restart(self.config.spec(name), self.config.iters, self.config.device)
+        for panel in self.query(TrainerPanel):
+            panel.set_run_device(self.config.device)
 
     def action_toggle_pause(self) -> None:
         panels = [panel for panel in self.query(TrainerPanel) if panel.active]
@@ -126,7 +149,7 @@ class MlpApp(App[int]):
     def action_toggle_log(self) -> None:
         self.log_scale = not self.log_scale
         for panel in self.query(TrainerPanel):
-            panel.query_one("#plot").set_log_scale(self.log_scale)  # type: ignore[attr-defined]
+            panel.plot.set_log_scale(self.log_scale)
         self.notify("log scale" if self.log_scale else "linear scale", timeout=1.5)
 
     def action_scale_lr(self, factor: float) -> None:
@@ -150,7 +173,7 @@ class MlpApp(App[int]):
         self.notify(f"applied; restarted {', '.join(names)}", timeout=2)
 
     def action_devices(self) -> None:
-        self.push_screen(DeviceScreen(self.config.device), self.apply_device)
+        self.push_screen(DeviceScreen(self.config.device, self.devices), self.apply_device)
 
     def apply_device(self, device: str | None) -> None:
         if device is None or device == self.config.device:
@@ -165,6 +188,9 @@ class MlpApp(App[int]):
     async def action_quit(self) -> None:
         self.runner.stop()
         self.exit(0)
+
+    def on_unmount(self) -> None:
+        self.runner.stop()  # however the app ends, no trainer outlives it
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

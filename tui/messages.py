@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from engine.devices import DeviceInfo
 from engine.events import Event
 
 
@@ -15,3 +16,10 @@ class EngineEvent(Message):
 
     event: Event
     run: int
+
+
+@dataclass
+class DevicesFound(Message):
+    """The devices torch can see, listed in a worker thread when the app starts."""
+
+    devices: list[DeviceInfo]

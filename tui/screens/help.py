@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 EXTRA_KEYS = [
-    ("tab / shift+tab, arrows", "move between panels"),
+    ("tab / shift+tab", "next / previous panel"),
     ("ctrl+p", "command palette: the main actions by name"),
     ("escape", "close a dialog without changing anything"),
 ]
@@ -44,7 +44,7 @@ class HelpScreen(ModalScreen[None]):
         text = "\n".join(f"{keys:<{width}}  {what}" for keys, what in self.lines)
         with Vertical(id="help"):
             yield Static("Keys", id="help-title")
-            yield Static(text, id="help-text")
+            yield Static(text, id="help-text", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -24,6 +24,20 @@ def y_ticks(low: float, high: float, log: bool, count: int) -> tuple[list[float]
     return [10.0**power for power in powers], [f"1e{power}" for power in powers]
 
 
+def x_ticks(last: float, count: int) -> tuple[list[float], list[str]]:
+    """Whole iterations from 0 to the last, labelled compactly (1.5k, 2M)."""
+    ticks = sorted({round(tick) for tick in np.linspace(0, last, max(2, count))})
+    return [float(tick) for tick in ticks], [compact_number(tick) for tick in ticks]
+
+
+def compact_number(value: int) -> str:
+    """12 -> '12', 1500 -> '1.5k', 2_000_000 -> '2M'."""
+    for size, suffix in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return str(value)
+
+
 class LossPlot(PlotextPlot):
     """One trainer's loss by iteration, log-scale by default, thinned to ~2 points a column."""
 
@@ -63,14 +77,15 @@ class LossPlot(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.xlabel("iteration")
+        if self.size.height >= 14:  # below that the rows are worth more to the curve
+            plt.xlabel("iteration")
         x, y = self.series.points(max(8, self.size.width), positive_only=self.log_scale)
         if len(x):  # plotext's log scale fails on an empty figure
             plt.yscale("log" if self.log_scale else "linear")
             plt.plot(x.tolist(), y.tolist(), marker="braille")
-            plt.yticks(
-                *y_ticks(float(y.min()), float(y.max()), self.log_scale, self.size.height // 3)
-            )
+            low, high = float(y.min()), float(y.max())
+            plt.yticks(*y_ticks(low, high, self.log_scale, self.size.height // 3))
+            plt.xticks(*x_ticks(float(x.max()), self.size.width // 10))
 
     def render(self) -> RenderResult:
         """Re-plots from the series, then lets textual-plotext size and theme the figure."""

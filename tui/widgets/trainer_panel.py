@@ -16,29 +16,37 @@ STATES = ("starting", "running", "paused", "done", "diverged", "failed", "stoppe
 class TrainerPanel(Vertical, can_focus=True):
     """Shows one trainer; the app feeds it engine events and asks it to repaint on a timer."""
 
-    def __init__(self, spec: TrainerSpec, iters: int) -> None:
+    def __init__(self, spec: TrainerSpec, iters: int, run_device: str = "cpu") -> None:
         super().__init__(id=f"panel-{spec.name}", classes="panel")
         self.trainer = spec.name
-        self.restart(spec, iters)
+        self.progress = ProgressBar(total=iters, show_eta=False, id="progress")
+        self.stats = Static(id="stats")
+        self.plot = LossPlot(id="plot")
+        self.restart(spec, iters, run_device)
 
     def compose(self) -> ComposeResult:
-        yield ProgressBar(total=self.iters, show_eta=False, id="progress")
-        yield Static(id="stats")
-        yield LossPlot(id="plot")
+        yield self.progress
+        yield self.stats
+        yield self.plot
 
-    def restart(self, spec: TrainerSpec, iters: int) -> None:
-        """Clears the panel for a fresh run of its trainer."""
+    def restart(self, spec: TrainerSpec, iters: int, run_device: str = "cpu") -> None:
+        """Clears the panel for a fresh run of its trainer (the others may run on run_device)."""
         self.spec, self.iters = spec, iters
+        self.set_run_device(run_device)
         self.state, self.message = "starting", ""
         self.done, self.loss, self.rate, self.elapsed = 0, float("nan"), 0.0, 0.0
-        if self.is_mounted:
-            self.query_one(LossPlot).reset()
-            self.query_one(ProgressBar).update(total=iters, progress=0)
+        self.plot.reset()
+        self.progress.update(total=iters, progress=0)
+        self.changed = True
+
+    def set_run_device(self, run_device: str) -> None:
+        """Notes where the torch trainers run, so a CPU-only trainer can say it stays there."""
+        self.stays_on_cpu = self.spec.device != run_device
         self.changed = True
 
     def take_points(self, event: LossPoints) -> None:
         """Takes a batch of losses (from the engine, via the app)."""
-        self.query_one(LossPlot).add(event.losses)
+        self.plot.add(event.losses)
         self.done, self.loss = event.next_iter, event.losses[-1]
         if len(event.times) > 1 and event.times[-1] > event.times[0]:
             self.rate = (len(event.times) - 1) / (event.times[-1] - event.times[0])
@@ -68,23 +76,21 @@ class TrainerPanel(Vertical, can_focus=True):
 
     def repaint(self) -> None:
         """Updates the text and the plot if anything changed since the last call."""
-        self.query_one(LossPlot).repaint_if_changed()
+        self.plot.repaint_if_changed()
         if not self.changed:
             return
         self.changed = False
-        where = self.spec.device + (" (numpy stays on CPU)" if self.trainer == "numpy" else "")
-        self.border_title = f"{self.trainer} · {where} · {self.spec.dtype}"
-        self.border_subtitle = self.state
+        where = "stays on cpu" if self.stays_on_cpu else self.spec.device
+        dtype = self.spec.dtype.replace("float", "f")
+        self.border_title = f"{self.trainer} · {where} · {dtype} · lr {self.spec.lr:g}"
+        self.border_subtitle = f"{self.state} {self.done}/{self.iters}"
         for state in STATES:
             self.set_class(self.state == state, f"-{state}")
-        self.query_one(ProgressBar).update(progress=self.done)
-        self.query_one("#stats", Static).update(self.stats_line())
+        self.progress.update(progress=self.done)
+        self.stats.update(self.stats_line())
 
     def stats_line(self) -> str:
-        """i/N, current loss, it/s and elapsed time, or why the trainer ended."""
+        """Current loss, it/s and elapsed time, or why the trainer ended."""
         if self.state in ("diverged", "failed"):
-            return f"{self.done}/{self.iters}  {self.message}"
-        return (
-            f"{self.done}/{self.iters}  loss {self.loss:.4g}  "
-            f"{self.rate:.0f} it/s  {self.elapsed:.1f}s  lr {self.spec.lr:g}"
-        )
+            return self.message
+        return f"loss {self.loss:.4g} · {self.rate:.0f} it/s · {self.elapsed:.1f}s"

@@ -1,0 +1,33 @@
+"""Provides apps at small sizes with real trainer threads, and waiting on conditions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from engine.config import RunConfig, validate
+from tui.app import MlpApp
+from tui.widgets.trainer_panel import TrainerPanel
+
+SMALL = {"n": 8, "d_in": 12, "hidden": 9, "d_out": 5}
+WAIT_SECONDS = 60.0  # only reached when something is broken
+
+
+def small_app(workers: str = "process", autostart: bool = True, **changes: object) -> MlpApp:
+    """The app over a small run; trainers compute in child processes, as for users."""
+    config = validate(RunConfig(**{**SMALL, **changes}))  # type: ignore[arg-type]
+    return MlpApp(config, None, workers, autostart=autostart)
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool]) -> None:
+    """Lets the app process messages until the condition holds (fails after WAIT_SECONDS)."""
+    loop_time = 0.0
+    while not condition():
+        assert loop_time < WAIT_SECONDS, "condition not reached"
+        await pilot.pause(0.02)
+        loop_time += 0.02
+
+
+def panels(app: MlpApp) -> dict[str, TrainerPanel]:
+    return {panel.trainer: panel for panel in app.query(TrainerPanel)}

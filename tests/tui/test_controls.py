@@ -1,0 +1,116 @@
+"""The controls panel and the device selector: checked input, apply, refusals."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList, Static
+
+from engine.devices import DeviceInfo
+from tests.tui.conftest import panels, small_app, wait_until
+from tui.app import MlpApp
+from tui.screens.controls import ControlsScreen
+from tui.screens.devices import DeviceScreen
+
+
+async def type_into(pilot: Pilot, app: MlpApp, field_id: str, text: str) -> None:
+    field = app.screen.query_one(f"#{field_id}", Input)
+    field.focus()
+    field.clear()
+    await pilot.press(*text)
+
+
+def error_text(app: MlpApp, error_id: str) -> str:
+    return str(app.screen.query_one(f"#{error_id}", Static).render())
+
+
+async def test_apply_restarts_every_trainer_with_the_new_iterations() -> None:
+    app = small_app(iters=10**6, trainers=("numpy", "torch-manual"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("c")
+        assert isinstance(app.screen, ControlsScreen)
+        await type_into(pilot, app, "field-iters", "500")
+        await pilot.press("ctrl+s")
+        assert not isinstance(app.screen, ControlsScreen)
+        assert app.config.iters == 500
+        await wait_until(pilot, lambda: all(p.state == "done" for p in panels(app).values()))
+        assert [p.done for p in panels(app).values()] == [500, 500]
+        await pilot.press("q")
+
+
+async def test_a_learning_rate_change_restarts_only_that_trainer() -> None:
+    app = small_app(iters=10**6, trainers=("numpy", "torch-manual"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("c")
+        await type_into(pilot, app, "field-lr--numpy", "2e-6")
+        await pilot.press("ctrl+s")
+        assert app.config.spec("numpy").lr == 2e-6
+        assert app.current_run == {"numpy": 2, "torch-manual": 1}
+        await pilot.press("q")
+
+
+async def test_invalid_values_show_their_error_and_change_nothing() -> None:
+    app = small_app(autostart=False, trainers=("numpy", "torch-manual"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        before = app.config
+        await pilot.press("c")
+        await type_into(pilot, app, "field-n", "abc")
+        assert "must be a whole number above 0" in error_text(app, "error-n")
+        await type_into(pilot, app, "field-lr--torch-manual", "-1")
+        assert "must be a finite number above 0" in error_text(app, "error-lr--torch-manual")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ControlsScreen)  # still open: nothing applied
+        assert "Not applied" in error_text(app, "controls-error")
+        await pilot.press("escape")
+        assert app.config is before
+        await pilot.press("q")
+
+
+async def test_sizes_that_do_not_fit_in_memory_are_refused_before_allocating() -> None:
+    app = small_app(autostart=False, trainers=("numpy",))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("c")
+        await type_into(pilot, app, "field-n", "100000000")
+        await type_into(pilot, app, "field-d_in", "1000000")
+        await pilot.press("ctrl+s")
+        assert "choose smaller sizes" in error_text(app, "controls-error")
+        await pilot.press("escape")
+        assert app.config.n == 8
+        await pilot.press("q")
+
+
+async def test_device_selector_lists_cpu_and_refuses_a_missing_device() -> None:
+    app = small_app(autostart=False, trainers=("numpy", "torch-manual"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.devices is not None)  # listed in the background
+        await pilot.press("d")
+        assert isinstance(app.screen, DeviceScreen)
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert labels[0].startswith("cpu: ") and "(current)" in labels[0]
+        if not any(label.startswith("cuda") for label in labels):
+            note = app.screen.query_one("#device-note", Static)
+            assert "No CUDA device was found" in str(note.render())
+        await type_into(pilot, app, "device-typed", "cuda:9")
+        await pilot.press("enter")
+        assert "not available" in error_text(app, "device-error")
+        await pilot.press("escape")
+        assert app.config.device == "cpu"
+        await pilot.press("q")
+
+
+async def test_a_device_that_fails_fails_its_trainers_only() -> None:
+    app = small_app(iters=10**6, trainers=("numpy", "torch-manual"))
+    ghost = [DeviceInfo("cpu", "CPU"), DeviceInfo("cuda:0", "Vanished GPU", 8 * 2**30)]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(
+            pilot, lambda: app.devices is not None and all(p.done > 0 for p in panels(app).values())
+        )
+        app.push_screen(DeviceScreen(app.config.device, ghost), app.apply_device)
+        await pilot.pause()
+        app.screen.query_one(OptionList).highlighted = 1
+        await pilot.press("enter")
+        torch_panel, numpy_panel = panels(app)["torch-manual"], panels(app)["numpy"]
+        await wait_until(pilot, lambda: torch_panel.state == "failed")
+        assert torch_panel.message  # torch's own words: no CUDA here
+        assert numpy_panel.state == "running" and numpy_panel.stays_on_cpu
+        await pilot.press("q")

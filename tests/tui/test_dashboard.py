@@ -1,0 +1,151 @@
+"""The dashboard as a user drives it: live plots, pause, step, resume, restart, keys, quit."""
+
+from __future__ import annotations
+
+import threading
+
+from tests.tui.conftest import panels, small_app, wait_until
+from tui.widgets.loss_plot import LossPlot
+
+
+async def test_starts_all_four_and_every_plot_gets_points() -> None:
+    app = small_app(iters=10**6)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert app.focused is None or not hasattr(app.focused, "value")  # no input has focus
+        await wait_until(
+            pilot,
+            lambda: all(p.query_one(LossPlot).series.count > 10 for p in panels(app).values()),
+        )
+        assert set(panels(app)) == {"numpy", "torch-manual", "torch-autograd", "torch-optim"}
+        await wait_until(
+            pilot,
+            lambda: all(str(p.border_subtitle).startswith("running") for p in panels(app).values()),
+        )
+        assert all(p.has_class("-running") for p in panels(app).values())
+        await pilot.press("q")
+
+
+async def test_pause_freezes_step_advances_one_resume_continues() -> None:
+    app = small_app(iters=10**7, trainers=("numpy", "torch-manual"))
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: all(p.done > 5 for p in panels(app).values()))
+        await pilot.press("space")
+        await wait_until(pilot, lambda: all(p.state == "paused" for p in panels(app).values()))
+        frozen = {name: p.done for name, p in panels(app).items()}
+        await pilot.press("n")
+        await wait_until(
+            pilot, lambda: all(p.done == frozen[n] + 1 for n, p in panels(app).items())
+        )
+        await wait_until(pilot, lambda: all(p.state == "paused" for p in panels(app).values()))
+        assert {name: p.done for name, p in panels(app).items()} == {
+            n: c + 1 for n, c in frozen.items()
+        }
+        await pilot.press("space")
+        await wait_until(
+            pilot, lambda: all(p.done > frozen[n] + 10 for n, p in panels(app).items())
+        )
+        assert all(p.state == "running" for p in panels(app).values())
+        await pilot.press("q")
+
+
+async def test_restart_begins_again_from_iteration_0() -> None:
+    app = small_app(iters=10**7, trainers=("numpy",))
+    async with app.run_test() as pilot:
+        panel = panels(app)["numpy"]
+        await wait_until(pilot, lambda: panel.done > 1000)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: panel.state == "paused")
+        paused_at = panel.done
+        await pilot.press("r")
+        assert app.current_run["numpy"] == 2
+        await wait_until(pilot, lambda: panel.done > 0)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: panel.state == "paused")
+        # the plot holds the new run only, counted from iteration 0
+        assert panel.plot.series.count == panel.done != paused_at
+        await pilot.press("q")
+
+
+async def test_brackets_halve_and_double_the_focused_panels_lr() -> None:
+    app = small_app(iters=10**7, trainers=("numpy", "torch-optim"))
+    async with app.run_test() as pilot:
+        assert app.focused is panels(app)["numpy"]  # the first panel has focus from the start
+        await pilot.press("left_square_bracket")
+        assert app.config.spec("numpy").lr == 5e-7
+        assert app.config.spec("torch-optim").lr == 1e-4  # the other keeps its own
+        await pilot.press("right")
+        assert app.focused is panels(app)["torch-optim"]
+        await pilot.press("tab")
+        assert app.focused is panels(app)["numpy"]
+        await pilot.press("left", "right_square_bracket", "right_square_bracket")
+        assert app.focused is panels(app)["torch-optim"]
+        assert app.config.spec("torch-optim").lr == 4e-4
+        await wait_until(pilot, lambda: panels(app)["torch-optim"].spec.lr == 4e-4)
+        await pilot.press("q")
+
+
+async def test_l_switches_every_plot_between_log_and_linear() -> None:
+    app = small_app(iters=10**6, trainers=("numpy", "torch-manual"))
+    async with app.run_test() as pilot:
+        assert all(plot.log_scale for plot in app.query(LossPlot))
+        await pilot.press("l")
+        assert not any(plot.log_scale for plot in app.query(LossPlot))
+        await pilot.press("l")
+        assert all(plot.log_scale for plot in app.query(LossPlot))
+        await pilot.press("q")
+
+
+async def test_quit_stops_every_trainer_thread() -> None:
+    before = set(threading.enumerate())
+    app = small_app(iters=10**7)
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: all(p.done > 0 for p in panels(app).values()))
+        await pilot.press("q")
+    assert not any(worker.thread.is_alive() for worker in app.runner.workers.values())
+    assert {t for t in threading.enumerate() if t.name.startswith("trainer-")} - before == set()
+
+
+async def test_ctrl_c_quits_too_and_stops_child_processes() -> None:
+    app = small_app("process", iters=10**7, trainers=("numpy", "torch-manual"))
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: all(p.done > 0 for p in panels(app).values()))
+        await pilot.press("ctrl+c")
+    for worker in app.runner.workers.values():
+        assert not worker.thread.is_alive()
+        assert not worker.process.is_alive()  # type: ignore[union-attr]
+
+
+async def test_a_diverging_trainer_shows_diverged_and_the_others_finish() -> None:
+    app = small_app(iters=300, trainers=("numpy", "torch-manual"), lr={"numpy": 10.0})
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: not any(p.active for p in panels(app).values()))
+        await pilot.pause(0.3)  # let the repaint timer run once
+        numpy_panel, torch_panel = panels(app)["numpy"], panels(app)["torch-manual"]
+        assert numpy_panel.state == "diverged" and "loss became" in numpy_panel.stats_line()
+        assert numpy_panel.has_class("-diverged")
+        assert torch_panel.state == "done" and torch_panel.done == 300
+        await pilot.press("q")
+
+
+async def test_help_lists_the_keys() -> None:
+    app = small_app(autostart=False, trainers=("numpy",))
+    async with app.run_test() as pilot:
+        await pilot.press("question_mark")
+        text = str(app.screen.query_one("#help-text").render())
+        for key in ("space", "n", "r", "l", "c", "d", "[", "]", "q", "tab"):
+            assert f"\n{key}" in "\n" + text, key
+        await pilot.press("escape")
+        assert app.screen is app.screen_stack[0]
+        await pilot.press("q")
+
+
+async def test_resizing_never_crashes_and_tiny_shows_a_notice() -> None:
+    app = small_app(iters=10**6)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: all(p.done > 0 for p in panels(app).values()))
+        notice = app.query_one("#too-small")
+        for size in [(80, 24), (60, 20), (40, 12), (160, 48), (80, 24)]:
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.3)
+            assert notice.display == (size == (40, 12)), size
+        await pilot.press("q")
