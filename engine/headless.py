@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import signal
 import sys
 import time
 from typing import IO
@@ -52,7 +53,7 @@ class Progress:
             spec, end = self.config.spec(name), self.ended[name]
             loss = "-" if end.final_loss is None else f"{end.final_loss:.6g}"
             rows.append((name, end.status, spec.device, spec.dtype, str(end.iters), loss,
-                         f"{end.wall:.2f}", f"{end.its_per_s:.0f}"))  # fmt: skip
+                         f"{end.wall:.2f}", f"{end.its_per_s:.4g}"))  # fmt: skip
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
         return "\n".join(
             "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows
@@ -78,19 +79,37 @@ class _LiveLines:
         self.drawn, self.last = len(lines), now
 
 
+class Interrupted(Exception):
+    """SIGTERM or SIGHUP arrived: stop like ^C, exiting 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.code = 128 + signum
+
+
+def _raise_interrupted(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
 def run_headless(config: RunConfig, jsonl: IO[str] | None, mode: str) -> int:
-    """Trains to the end and reports; returns the exit code (0 ok, 1 a trainer failed, 130 ^C)."""
+    """Trains to the end and reports; returns the exit code.
+
+    0 when every trainer is done or diverged, 1 when one failed, 130 on ^C, 143 on SIGTERM,
+    129 on SIGHUP (the run stops, and what it trained is still reported).
+    """
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_interrupted)
     events: queue.Queue[Event] = queue.Queue()
     progress = Progress(config)
     writer = RecordWriter(jsonl, config.log_every) if jsonl else None
     live = _LiveLines(sys.stderr)
     runner = Runner(config, events.put, mode)
-    interrupted = False
+    interrupted = 0
     try:
         runner.start()
         _drain(events, progress, writer, live)
-    except KeyboardInterrupt:
-        interrupted = True
+    except (KeyboardInterrupt, Interrupted) as stop:
+        interrupted = stop.code if isinstance(stop, Interrupted) else 130
         runner.stop()
         _drain(events, progress, writer, live)
     runner.stop()  # every worker has reported its end; wait for the threads themselves
@@ -101,7 +120,7 @@ def run_headless(config: RunConfig, jsonl: IO[str] | None, mode: str) -> int:
         if end.status == FAILED:
             print(f"mlp-tui: {end.trainer} failed: {end.message}", file=sys.stderr)
     if interrupted:
-        return 130
+        return interrupted
     return 1 if any(end.status == FAILED for end in progress.ended.values()) else 0
 
 

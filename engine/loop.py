@@ -22,7 +22,7 @@ from engine.events import (
 )
 from engine.trainers import Trainer, build_trainer
 
-FLUSH_SECONDS = 0.1  # how often a running trainer hands over its losses
+FLUSH_SECONDS = 0.2  # how often a running trainer hands over its losses
 PAUSED_POLL_SECONDS = 0.02  # how often a paused loop looks for resume, step or stop
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.forkserver
 import multiprocessing.resource_tracker
+import os
 import signal
 import sys
 import threading
@@ -17,6 +19,9 @@ from engine.events import FAILED, STOPPED, Event, LossPoints, TrainerEnded
 from engine.loop import Gate, run_trainer
 
 WORKER_MODES = ("thread", "process")
+# Trainers yield the CPU to the process that drives them (the app's keys and repaints) when both
+# want it; alone on a core they run at full speed all the same.
+CHILD_NICENESS = 5
 # A fork server imports numpy and torch once; each trainer's process then starts in milliseconds
 # instead of importing torch anew (seconds). Spawn where there is no fork (macOS keeps spawn too:
 # forking there is unsafe with system frameworks).
@@ -77,6 +82,8 @@ def _child_main(
     config: RunConfig, spec: TrainerSpec, start: Start, gate: Gate, conn: Any, threads: int
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C reaches the parent, which stops us
+    with contextlib.suppress(OSError):
+        os.nice(CHILD_NICENESS)
     limit_threads(threads, uses_torch=spec.name != "numpy")
     try:
         run_trainer(config, spec, start, gate, conn.send)

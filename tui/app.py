@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Iterable
 from typing import IO, ClassVar
 
@@ -23,7 +25,7 @@ from tui.screens.devices import DeviceScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.trainer_panel import TrainerPanel
 
-REPAINT_SECONDS = 0.25
+REPAINT_SECONDS = 0.5
 
 
 class MlpApp(App[int]):
@@ -67,7 +69,9 @@ class MlpApp(App[int]):
         self.runner = Runner(config, self._from_engine, workers)
         self.current_run: dict[str, int] = {}
         self.log_scale = True
-        self.devices: list[DeviceInfo] | None = None  # listed in the background (imports torch)
+        # Listed in the background when first asked for: it imports torch, seconds of CPU that
+        # the trainers would lose at start-up.
+        self.devices: list[DeviceInfo] | None = None
 
     def compose(self) -> ComposeResult:
         with Grid(id="panels"):
@@ -80,8 +84,12 @@ class MlpApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):  # kill, or a dropped SSH connection
+            loop.add_signal_handler(signum, self.quit_on_signal)
         self.set_interval(REPAINT_SECONDS, self.repaint)
-        self.find_devices()
+        # built once, so that c opens it in a frame or two instead of composing ~30 widgets
+        self.install_screen(ControlsScreen(self.config), "controls")
         if self.autostart:
             self.start_trainers(self.config.trainers)
 
@@ -163,7 +171,9 @@ class MlpApp(App[int]):
         self.notify(f"{name}: learning rate {lr:g}, restarted", timeout=2)
 
     def action_controls(self) -> None:
-        self.push_screen(ControlsScreen(self.config), self.apply_controls)
+        controls = self.get_screen("controls", ControlsScreen)
+        controls.config = self.config  # shown when the screen resumes
+        self.push_screen(controls, self.apply_controls)
 
     def apply_controls(self, config: RunConfig | None) -> None:
         if config is None or config == self.config:
@@ -173,6 +183,8 @@ class MlpApp(App[int]):
         self.notify(f"applied; restarted {', '.join(names)}", timeout=2)
 
     def action_devices(self) -> None:
+        if self.devices is None:
+            self.find_devices()
         self.push_screen(DeviceScreen(self.config.device, self.devices), self.apply_device)
 
     def apply_device(self, device: str | None) -> None:
@@ -189,8 +201,16 @@ class MlpApp(App[int]):
         self.runner.stop()
         self.exit(0)
 
+    def quit_on_signal(self) -> None:
+        """SIGTERM or SIGHUP: stop the trainers and leave, restoring the terminal."""
+        self.runner.stop()
+        self.exit(0)
+
     def on_unmount(self) -> None:
         self.runner.stop()  # however the app ends, no trainer outlives it
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            loop.remove_signal_handler(signum)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from engine.cli import open_jsonl, parse
 from engine.config import ConfigError
+
+
+def terminal_problem() -> str:
+    """Why the dashboard can't be drawn here, or "" when it can."""
+    if os.environ.get("TERM", "") in ("", "dumb"):
+        return "the dashboard needs a terminal that can draw (TERM is dumb or unset)"
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return "the dashboard needs a terminal (stdin or stdout is not a TTY)"
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         from engine.headless import run_headless
 
         return run_headless(config, jsonl, args.workers)
+    problem = terminal_problem()
+    if problem:
+        print(f"mlp-tui: {problem}; use --headless for a table, or --headless --jsonl - for JSON "
+              "lines", file=sys.stderr)  # fmt: skip
+        return 2
     from tui.app import run_app
 
     return run_app(config, jsonl, args.workers)

@@ -163,3 +163,35 @@ def test_bad_npz_files_exit_2_with_their_reason(capsys, tmp_path) -> None:  # ty
         code, _, err = run(capsys, "--init-from", str(path))
         assert code == 2, path
         assert message in err and err.count("\n") == 1, err
+
+
+def test_sigterm_stops_a_headless_run_and_still_reports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "tui.main", "--headless", *SMALL, "--iters", "100000000"]
+    command += ["--trainers", "numpy,torch-manual", "--jsonl", "-", "--log-every", "1000"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        first = json.loads(child.stdout.readline())  # training has begun
+        assert first["iter"] == 0
+        child.send_signal(signal.SIGTERM)
+        rest = child.stdout.read()
+        code = child.wait(timeout=30)
+    ends = [json.loads(line) for line in rest.splitlines() if '"event"' in line]
+    assert code == 128 + signal.SIGTERM
+    assert sorted(end["trainer"] for end in ends) == ["numpy", "torch-manual"]
+    assert {end["event"] for end in ends} == {"stopped"}
+
+
+def test_the_dashboard_without_a_terminal_points_to_headless() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.main"], capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and "--headless" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -54,9 +54,11 @@ async def test_invalid_values_show_their_error_and_change_nothing() -> None:
         before = app.config
         await pilot.press("c")
         await type_into(pilot, app, "field-n", "abc")
-        assert "must be a whole number above 0" in error_text(app, "error-n")
+        assert "N (batch): must be a whole number above 0" in error_text(app, "controls-error")
         await type_into(pilot, app, "field-lr--torch-manual", "-1")
-        assert "must be a finite number above 0" in error_text(app, "error-lr--torch-manual")
+        assert "lr torch-manual: must be a finite number above 0" in error_text(
+            app, "controls-error"
+        )
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, ControlsScreen)  # still open: nothing applied
         assert "Not applied" in error_text(app, "controls-error")
@@ -81,9 +83,9 @@ async def test_sizes_that_do_not_fit_in_memory_are_refused_before_allocating() -
 async def test_device_selector_lists_cpu_and_refuses_a_missing_device() -> None:
     app = small_app(autostart=False, trainers=("numpy", "torch-manual"))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.devices is not None)  # listed in the background
         await pilot.press("d")
         assert isinstance(app.screen, DeviceScreen)
+        await wait_until(pilot, lambda: app.devices is not None)  # listed in the background
         options = app.screen.query_one(OptionList)
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert labels[0].startswith("cpu: ") and "(current)" in labels[0]
@@ -102,9 +104,8 @@ async def test_a_device_that_fails_fails_its_trainers_only() -> None:
     app = small_app(iters=10**6, trainers=("numpy", "torch-manual"))
     ghost = [DeviceInfo("cpu", "CPU"), DeviceInfo("cuda:0", "Vanished GPU", 8 * 2**30)]
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(
-            pilot, lambda: app.devices is not None and all(p.done > 0 for p in panels(app).values())
-        )
+        await wait_until(pilot, lambda: all(p.done > 0 for p in panels(app).values()))
+        app.devices = ghost  # as if torch had listed them
         app.push_screen(DeviceScreen(app.config.device, ghost), app.apply_device)
         await pilot.pause()
         app.screen.query_one(OptionList).highlighted = 1

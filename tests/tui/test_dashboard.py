@@ -149,3 +149,17 @@ async def test_resizing_never_crashes_and_tiny_shows_a_notice() -> None:
             await pilot.pause(0.3)
             assert notice.display == (size == (40, 12)), size
         await pilot.press("q")
+
+
+async def test_sighup_from_a_dropped_connection_stops_everything_and_exits() -> None:
+    import os
+    import signal
+
+    app = small_app(iters=10**7, trainers=("numpy", "torch-manual"))
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: all(p.done > 0 for p in panels(app).values()))
+        os.kill(os.getpid(), signal.SIGHUP)
+        await wait_until(pilot, lambda: app._exit)
+    for worker in app.runner.workers.values():
+        assert not worker.thread.is_alive()
+        assert not worker.process.is_alive()  # type: ignore[union-attr]

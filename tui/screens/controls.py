@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.validation import Function, Integer, ValidationResult
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
@@ -84,62 +84,71 @@ class ControlsScreen(ModalScreen[RunConfig | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="controls"):
-            yield Static(
-                "Controls — Apply restarts the trainers a change affects", id="controls-title"
-            )
-            with VerticalScroll():
+            yield Static("Controls — Apply restarts what a change affects", id="controls-title")
+            with Grid(id="controls-grid"):
                 for field in self.fields:
-                    with Horizontal(classes="field"):
-                        yield Label(field.label, classes="field-label")
-                        yield Input(
-                            field.value,
-                            id=_input_id(field.key),
-                            validators=[field.validator],
-                            compact=True,
-                        )
-                        yield Static("", id=_error_id(field.key), classes="field-error")
-                with Horizontal(classes="field"):
-                    yield Label("dtype", classes="field-label")
-                    options = [("numpy float64, torch float32", "")] + [(d, d) for d in DTYPES]
-                    yield Select(
-                        options,
-                        value=self.config.dtype or "",
-                        allow_blank=False,
-                        id="dtype",
+                    yield Label(field.label)
+                    yield Input(
+                        field.value,
+                        id=_input_id(field.key),
+                        validators=[field.validator],
                         compact=True,
                     )
-                with Horizontal(classes="field"):
-                    yield Label("optimizer", classes="field-label")
-                    yield Select(
-                        [(o, o) for o in OPTIMIZERS],
-                        value=self.config.optimizer,
-                        allow_blank=False,
-                        id="optimizer",
-                        compact=True,
-                    )
+                yield Label("dtype")
+                yield Select(
+                    [("numpy float64, torch float32", ""), *((d, d) for d in DTYPES)],
+                    value=self.config.dtype or "",
+                    allow_blank=False,
+                    id="dtype",
+                    compact=True,
+                )
+                yield Label("optimizer")
+                yield Select(
+                    [(o, o) for o in OPTIMIZERS],
+                    value=self.config.optimizer,
+                    allow_blank=False,
+                    id="optimizer",
+                    compact=True,
+                )
+                yield Label("same start")
                 yield Checkbox(
-                    "same start (identical weights and dtype everywhere)",
+                    "identical weights and dtype",
                     self.config.same_start,
                     id="same-start",
                     compact=True,
                 )
             yield Static("", id="controls-error")
             with Horizontal(id="controls-buttons"):
-                yield Button("Apply", variant="primary", id="apply")
-                yield Button("Cancel", id="cancel")
+                yield Button("Apply", variant="primary", id="apply", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:
+        """Each time it opens: the current settings, no stale message, focus on the first field."""
+        self.show_settings()
+        self.query_one("#controls-error", Static).update("")
         self.query_one(Input).focus()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        key = event.input.id.removeprefix("field-").replace("--", ":") if event.input.id else ""
-        self.show_validation(key, event.validation_result)
+    def show_settings(self) -> None:
+        """Puts self.config in every field (the screen is built once and reused)."""
+        config = self.config
+        for field in _fields(config):
+            self.query_one(f"#{_input_id(field.key)}", Input).value = field.value
+        self.query_one("#dtype", Select).value = config.dtype or ""
+        self.query_one("#optimizer", Select).value = config.optimizer
+        self.query_one("#same-start", Checkbox).value = config.same_start
 
-    def show_validation(self, key: str, result: ValidationResult | None) -> None:
+    def on_input_changed(self, event: Input.Changed) -> None:
+        field = next(f for f in self.fields if _input_id(f.key) == event.input.id)
+        self.show_validation(field, event.validation_result)
+
+    def show_validation(self, field: _Field, result: ValidationResult | None) -> None:
+        """Says what is wrong with the field just edited, or clears the message."""
         message = (
             "" if result is None or result.is_valid else "; ".join(result.failure_descriptions)
         )
-        self.query_one(f"#{_error_id(key)}", Static).update(message)
+        self.query_one("#controls-error", Static).update(
+            f"{field.label}: {message}" if message else ""
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "apply":
@@ -165,7 +174,6 @@ class ControlsScreen(ModalScreen[RunConfig | None]):
             widget = self.query_one(f"#{_input_id(field.key)}", Input)
             result = widget.validate(widget.value)
             if result is not None and not result.is_valid:
-                self.show_validation(field.key, result)
                 raise ConfigError(f"{field.label} {'; '.join(result.failure_descriptions)}")
             values[field.key] = widget.value.strip()
         lr = {name: float(values[f"lr:{name}"]) for name in self.config.trainers}
@@ -182,10 +190,6 @@ class ControlsScreen(ModalScreen[RunConfig | None]):
 
 def _input_id(key: str) -> str:
     return "field-" + key.replace(":", "--")
-
-
-def _error_id(key: str) -> str:
-    return "error-" + key.replace(":", "--")
 
 
 __all__ = ["TRAINERS", "ControlsScreen", "changed_trainers"]

@@ -19,8 +19,7 @@ def y_ticks(low: float, high: float, log: bool, count: int) -> tuple[list[float]
         ticks = np.linspace(low, high, count).tolist() if high > low else [low]
         return ticks, [f"{tick:.3g}" for tick in ticks]
     first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
-    stride = max(1, math.ceil((last - first) / (count - 1)))
-    powers = list(range(first, last + 1, stride))
+    powers = sorted({round(power) for power in np.linspace(first, last, count)})
     return [10.0**power for power in powers], [f"1e{power}" for power in powers]
 
 

@@ -56,18 +56,21 @@ class TrainerPanel(Vertical, can_focus=True):
         self.changed = True
 
     def take_paused(self, event: TrainerPaused) -> None:
-        """The trainer is holding after event.iters iterations."""
+        """The trainer is holding after event.iters iterations (shown at once)."""
         self.state, self.done, self.changed = "paused", event.iters, True
+        self.repaint()
 
     def take_ended(self, event: TrainerEnded) -> None:
-        """The trainer ended: done, diverged, failed or stopped."""
+        """The trainer ended: done, diverged, failed or stopped (shown at once)."""
         self.state, self.message, self.changed = event.status, event.message, True
         self.done = event.iters
+        self.repaint()
 
     def mark_running(self) -> None:
         """The user resumed it; shown at once, before the next batch arrives."""
         if self.state == "paused":
             self.state, self.changed = "running", True
+            self.repaint()
 
     @property
     def active(self) -> bool:

@@ -1,0 +1,110 @@
+"""Provides the app benchmark: trainer speed inside the app against headless, and key latency.
+
+Run: python -m bench.app_bench [--rounds 3] [--iters 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import queue
+import statistics
+import time
+from collections.abc import Callable
+
+from textual.message import Message
+from textual.pilot import Pilot
+
+from engine.config import TRAINERS, RunConfig, validate
+from engine.events import TrainerEnded
+from engine.runner import Runner
+from tui.app import MlpApp
+from tui.messages import EngineEvent
+from tui.screens.controls import ControlsScreen
+from tui.widgets.trainer_panel import TrainerPanel
+
+
+def headless_rates(config: RunConfig) -> dict[str, float]:
+    """Each trainer's it/s with all of them running in child processes, no UI."""
+    events: queue.Queue = queue.Queue()
+    runner = Runner(config, events.put, "process")
+    runner.start()
+    rates: dict[str, float] = {}
+    while len(rates) < len(config.trainers):
+        event = events.get()
+        if isinstance(event, TrainerEnded):
+            rates[event.trainer] = event.its_per_s
+    runner.stop()
+    return rates
+
+
+async def app_rates(config: RunConfig) -> dict[str, float]:
+    """Each trainer's it/s in the app (pilot, 120x36), repainting as a user would see it."""
+    rates: dict[str, float] = {}
+
+    def hook(message: Message) -> None:
+        if isinstance(message, EngineEvent) and isinstance(message.event, TrainerEnded):
+            rates[message.event.trainer] = message.event.its_per_s
+
+    app = MlpApp(config, None, "process")
+    async with app.run_test(size=(120, 36), message_hook=hook) as pilot:
+        while len(rates) < len(config.trainers):
+            await pilot.pause(0.05)
+        await pilot.press("q")
+    return rates
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool]) -> None:
+    while not condition():
+        await pilot.pause(0.002)
+
+
+async def key_latencies(config: RunConfig, repeats: int) -> dict[str, list[float]]:
+    """Milliseconds from a key press to its effect on screen, while all four train."""
+    app = MlpApp(config.with_changes(iters=10**7), None, "process")
+    times: dict[str, list[float]] = {"space (pause shown)": [], "c (controls open)": []}
+    async with app.run_test(size=(120, 36)) as pilot:
+        panels = list(app.query(TrainerPanel))
+        await wait_for(pilot, lambda: all(panel.done > 50 for panel in panels))
+        for _ in range(repeats):
+            start = time.perf_counter()
+            await pilot.press("space")
+            await wait_for(
+                pilot, lambda: all(str(p.border_subtitle).startswith("paused") for p in panels)
+            )
+            times["space (pause shown)"].append(1000 * (time.perf_counter() - start))
+            await pilot.press("space")
+            start = time.perf_counter()
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, ControlsScreen))
+            times["c (controls open)"].append(1000 * (time.perf_counter() - start))
+            await pilot.press("escape")
+        await pilot.press("q")
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--iters", type=int, default=3000)
+    args = parser.parse_args()
+    config = validate(RunConfig(iters=args.iters))
+    headless: dict[str, list[float]] = {name: [] for name in TRAINERS}
+    in_app: dict[str, list[float]] = {name: [] for name in TRAINERS}
+    for _ in range(args.rounds):  # interleaved: headless, app, headless, app ...
+        for name, rate in headless_rates(config).items():
+            headless[name].append(rate)
+        for name, rate in asyncio.run(app_rates(config)).items():
+            in_app[name].append(rate)
+    print(f"seed sizes, {args.iters} iterations, all four at once, median of {args.rounds}:")
+    print(f"{'trainer':<15} {'headless it/s':>14} {'in app it/s':>12} {'ratio':>6}")
+    for name in TRAINERS:
+        alone, shown = statistics.median(headless[name]), statistics.median(in_app[name])
+        print(f"{name:<15} {alone:>14.0f} {shown:>12.0f} {shown / alone:>5.2f}x")
+    print("\nkey press to effect on screen, while all four train (ms):")
+    for key, values in asyncio.run(key_latencies(config, 10)).items():
+        print(f"  {key:<22} median {statistics.median(values):6.1f}  max {max(values):6.1f}")
+
+
+if __name__ == "__main__":
+    main()
