@@ -38,20 +38,20 @@ def headless_rates(config: RunConfig) -> dict[str, float]:
     return rates
 
 
-async def app_rates(config: RunConfig) -> dict[str, float]:
-    """Each trainer's it/s in the app (pilot, 120x36), repainting as a user would see it."""
-    rates: dict[str, float] = {}
+async def app_ends(config: RunConfig) -> dict[str, TrainerEnded]:
+    """How each trainer ended in the app (pilot, 120x36), repainting as a user would see it."""
+    ends: dict[str, TrainerEnded] = {}
 
     def hook(message: Message) -> None:
         if isinstance(message, EngineEvent) and isinstance(message.event, TrainerEnded):
-            rates[message.event.trainer] = message.event.its_per_s
+            ends[message.event.trainer] = message.event
 
     app = MlpApp(config, None, "process")
     async with app.run_test(size=(120, 36), message_hook=hook) as pilot:
-        while len(rates) < len(config.trainers):
+        while len(ends) < len(config.trainers):
             await pilot.pause(0.05)
         await pilot.press("q")
-    return rates
+    return ends
 
 
 async def wait_for(pilot: Pilot, condition: Callable[[], bool]) -> None:
@@ -94,8 +94,8 @@ def main() -> None:
     for _ in range(args.rounds):  # interleaved: headless, app, headless, app ...
         for name, rate in headless_rates(config).items():
             headless[name].append(rate)
-        for name, rate in asyncio.run(app_rates(config)).items():
-            in_app[name].append(rate)
+        for name, end in asyncio.run(app_ends(config)).items():
+            in_app[name].append(end.its_per_s)
     print(f"seed sizes, {args.iters} iterations, all four at once, median of {args.rounds}:")
     print(f"{'trainer':<15} {'headless it/s':>14} {'in app it/s':>12} {'ratio':>6}")
     for name in TRAINERS:
