@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from engine.trainers import Trainer, build_trainer
 
 FLUSH_SECONDS = 0.2  # how often a running trainer hands over its losses
 PAUSED_POLL_SECONDS = 0.02  # how often a paused loop looks for resume, step or stop
+_STOP, _RUNNING = 0, 1  # the gate's two flags
 
 
 class Gate:
@@ -34,39 +36,40 @@ class Gate:
     """
 
     def __init__(self, context: Any = threading) -> None:
-        self._stop = context.Event()
-        self._running = context.Event()
+        # Two shared bytes, read by the loop every iteration without a lock: a locked Event
+        # there let a low-priority trainer process hold the lock the app waits on.
+        self._flags = multiprocessing.RawArray("b", 2)
+        self._flags[_RUNNING] = 1
         self._steps = context.Semaphore(0)
-        self._running.set()
 
     @property
     def paused(self) -> bool:
         """True while the loop waits for resume or a single step."""
-        return not self._running.is_set()
+        return not self._flags[_RUNNING]
 
     @property
     def stopped(self) -> bool:
         """True once stop was asked for."""
-        return self._stop.is_set()
+        return bool(self._flags[_STOP])
 
     def pause(self) -> None:
         """Holds the loop before its next iteration."""
-        self._running.clear()
+        self._flags[_RUNNING] = 0
 
     def resume(self) -> None:
         """Lets the loop run freely again, dropping single steps not yet taken."""
         while self._steps.acquire(False):
             pass
-        self._running.set()
+        self._flags[_RUNNING] = 1
 
     def step(self) -> None:
         """Pauses the loop and lets exactly one more iteration through."""
-        self._running.clear()
+        self._flags[_RUNNING] = 0
         self._steps.release()
 
     def stop(self) -> None:
         """Ends the loop before its next iteration, paused or not."""
-        self._stop.set()
+        self._flags[_STOP] = 1
 
     def wait_turn(self, on_hold: Callable[[], bool]) -> bool:
         """Blocks until the next iteration may run; False when the loop must stop.
@@ -75,8 +78,8 @@ class Gate:
             on_hold: called once when the loop starts waiting, paused; False ends the loop.
         """
         held = False
-        while not self._stop.is_set():
-            if self._running.is_set():
+        while not self.stopped:
+            if not self.paused:
                 break
             if not held:
                 if not on_hold():
@@ -84,7 +87,7 @@ class Gate:
                 held = True
             if self._steps.acquire(True, PAUSED_POLL_SECONDS):
                 break
-        return not self._stop.is_set()
+        return not self.stopped
 
 
 class _Batcher:

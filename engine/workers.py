@@ -21,7 +21,7 @@ from engine.loop import Gate, run_trainer
 WORKER_MODES = ("thread", "process")
 # Trainers yield the CPU to the process that drives them (the app's keys and repaints) when both
 # want it; alone on a core they run at full speed all the same.
-CHILD_NICENESS = 5
+CHILD_NICENESS = 15
 # A fork server imports numpy and torch once; each trainer's process then starts in milliseconds
 # instead of importing torch anew (seconds). Spawn where there is no fork (macOS keeps spawn too:
 # forking there is unsafe with system frameworks).

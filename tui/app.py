@@ -143,6 +143,8 @@ class MlpApp(App[int]):
         panels = [panel for panel in self.query(TrainerPanel) if panel.active]
         if any(panel.state != "paused" for panel in panels):
             self.runner.pause()
+            for panel in panels:
+                panel.mark_pausing()
         else:
             self.runner.resume()
             for panel in panels:

@@ -10,7 +10,12 @@ from engine.config import TrainerSpec
 from engine.events import LossPoints, TrainerEnded, TrainerPaused
 from tui.widgets.loss_plot import LossPlot
 
-STATES = ("starting", "running", "paused", "done", "diverged", "failed", "stopped")
+# A state's colour goes in the subtitle's markup: changing a CSS class would restyle the whole
+# panel, plot included, and a pause key would wait for four plots to be redrawn.
+STATE_COLOURS = {"starting": "$text-muted", "running": "$success", "pausing": "$warning",
+                 "paused": "$warning", "done": "$primary", "diverged": "$error",
+                 "failed": "$error", "stopped": "$text-muted"}  # fmt: skip
+ALARMS = ("diverged", "failed")  # these also redden the border, through a class
 
 
 class TrainerPanel(Vertical, can_focus=True):
@@ -51,7 +56,7 @@ class TrainerPanel(Vertical, can_focus=True):
         if len(event.times) > 1 and event.times[-1] > event.times[0]:
             self.rate = (len(event.times) - 1) / (event.times[-1] - event.times[0])
         self.elapsed = event.times[-1] if event.times else self.elapsed
-        if self.state in ("starting", "paused") and len(event.losses) > 1:
+        if self.state in ("starting", "paused") and len(event.losses) > 1:  # not "pausing"
             self.state = "running"
         self.changed = True
 
@@ -66,16 +71,22 @@ class TrainerPanel(Vertical, can_focus=True):
         self.done = event.iters
         self.repaint()
 
+    def mark_pausing(self) -> None:
+        """The user asked for a pause; shown at once, until the trainer confirms it holds."""
+        if self.state in ("starting", "running"):
+            self.state, self.changed = "pausing", True
+            self.repaint()
+
     def mark_running(self) -> None:
         """The user resumed it; shown at once, before the next batch arrives."""
-        if self.state == "paused":
+        if self.state in ("pausing", "paused"):
             self.state, self.changed = "running", True
             self.repaint()
 
     @property
     def active(self) -> bool:
         """True while the trainer has not ended."""
-        return self.state in ("starting", "running", "paused")
+        return self.state in ("starting", "running", "pausing", "paused")
 
     def repaint(self) -> None:
         """Updates the text and the plot if anything changed since the last call."""
@@ -86,8 +97,9 @@ class TrainerPanel(Vertical, can_focus=True):
         where = "stays on cpu" if self.stays_on_cpu else self.spec.device
         dtype = self.spec.dtype.replace("float", "f")
         self.border_title = f"{self.trainer} · {where} · {dtype} · lr {self.spec.lr:g}"
-        self.border_subtitle = f"{self.state} {self.done}/{self.iters}"
-        for state in STATES:
+        colour = STATE_COLOURS[self.state]
+        self.border_subtitle = f"[{colour}]{self.state}[/] {self.done}/{self.iters}"
+        for state in ALARMS:
             self.set_class(self.state == state, f"-{state}")
         self.progress.update(progress=self.done)
         self.stats.update(self.stats_line())
