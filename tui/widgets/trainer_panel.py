@@ -63,25 +63,25 @@ class TrainerPanel(Vertical, can_focus=True):
     def take_paused(self, event: TrainerPaused) -> None:
         """The trainer is holding after event.iters iterations (shown at once)."""
         self.state, self.done, self.changed = "paused", event.iters, True
-        self.repaint()
+        self.repaint_text()
 
     def take_ended(self, event: TrainerEnded) -> None:
         """The trainer ended: done, diverged, failed or stopped (shown at once)."""
         self.state, self.message, self.changed = event.status, event.message, True
         self.done = event.iters
-        self.repaint()
+        self.repaint_text()
 
     def mark_pausing(self) -> None:
         """The user asked for a pause; shown at once, until the trainer confirms it holds."""
         if self.state in ("starting", "running"):
             self.state, self.changed = "pausing", True
-            self.repaint()
+            self.repaint_text()
 
     def mark_running(self) -> None:
         """The user resumed it; shown at once, before the next batch arrives."""
         if self.state in ("pausing", "paused"):
             self.state, self.changed = "running", True
-            self.repaint()
+            self.repaint_text()
 
     @property
     def active(self) -> bool:
@@ -89,8 +89,16 @@ class TrainerPanel(Vertical, can_focus=True):
         return self.state in ("starting", "running", "pausing", "paused")
 
     def repaint(self) -> None:
-        """Updates the text and the plot if anything changed since the last call."""
+        """Updates the text and the plot if anything changed since the last call (on a timer)."""
         self.plot.repaint_if_changed()
+        self.repaint_text()
+
+    def repaint_text(self) -> None:
+        """Updates title, state, progress and stats; the plot is left to the timer.
+
+        A key's effect (pausing, say) then shows in the next frame instead of waiting for four
+        plots to be redrawn.
+        """
         if not self.changed:
             return
         self.changed = False
