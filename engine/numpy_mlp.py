@@ -36,7 +36,7 @@ class NumpyMLP:
         """One iteration; returns the loss of its forward pass, taken before the update."""
         with np.errstate(over="ignore", invalid="ignore"):
             loss = self.forward()
-            self.backward()
+            self.backward(scale=-self.lr)
             self.update()
         return loss
 
@@ -53,9 +53,14 @@ class NumpyMLP:
         error = self.grad_y_pred.ravel()
         return float(np.dot(error, error))
 
-    def backward(self) -> None:
-        """Gradients of the loss from the forward pass just run."""
-        self.grad_y_pred *= 2.0  # (N, D_out)
+    def backward(self, scale: float = 1.0) -> None:
+        """Gradients of the loss from the forward pass just run, times `scale`.
+
+        The backward pass is linear in grad_y_pred, so scaling that small (N, D_out) array by
+        -lr makes every gradient below the SGD step itself: the update is then one addition
+        per weight instead of a multiply and a subtract over (D_in, H) arrays.
+        """
+        self.grad_y_pred *= 2.0 * scale  # (N, D_out)
         np.dot(self.h_relu.T, self.grad_y_pred, out=self.grad_w2)  # (H, D_out)
         np.dot(self.grad_y_pred, self.w2.T, out=self.grad_h)  # grad_h_relu (N, H)
         np.less(self.h, 0, out=self.h_negative)
@@ -63,14 +68,12 @@ class NumpyMLP:
         np.dot(self.x.T, self.grad_h, out=self.grad_w1)  # (D_in, H)
 
     def update(self) -> None:
-        """Plain SGD: w -= lr * grad, in place."""
+        """Plain SGD, w -= lr * grad, with the gradients already scaled by -lr."""
         if self.b1 is not None and self.b2 is not None:
-            self.b1 -= self.lr * self.grad_h.sum(axis=0)
-            self.b2 -= self.lr * self.grad_y_pred.sum(axis=0)
-        self.grad_w1 *= self.lr
-        self.w1 -= self.grad_w1
-        self.grad_w2 *= self.lr
-        self.w2 -= self.grad_w2
+            self.b1 += self.grad_h.sum(axis=0)
+            self.b2 += self.grad_y_pred.sum(axis=0)
+        self.w1 += self.grad_w1
+        self.w2 += self.grad_w2
 
     def gradients(self) -> dict[str, np.ndarray]:
         """The gradients at the current weights, without updating them (for checks)."""

@@ -36,7 +36,7 @@ class TorchManualMLP:
     def step(self) -> torch.Tensor:
         """One iteration; returns its loss as a tensor left on the device (no host sync)."""
         loss = self.forward()
-        self.backward()
+        self.backward(scale=-self.lr)
         self.update()
         return loss
 
@@ -53,23 +53,21 @@ class TorchManualMLP:
         error = self.grad_y_pred.view(-1)
         return torch.dot(error, error)
 
-    def backward(self) -> None:
-        """Gradients of the loss from the forward pass just run."""
-        self.grad_y_pred *= 2.0  # (N, D_out)
+    def backward(self, scale: float = 1.0) -> None:
+        """Gradients of the loss from the forward pass just run, times `scale` (see numpy's)."""
+        self.grad_y_pred *= 2.0 * scale  # (N, D_out)
         torch.mm(self.h_relu.t(), self.grad_y_pred, out=self.grad_w2)  # (H, D_out)
         torch.mm(self.grad_y_pred, self.w2.t(), out=self.grad_h)  # grad_h_relu (N, H)
         self.grad_h.masked_fill_(self.h < 0, 0)  # grad_h[h < 0] = 0
         torch.mm(self.x.t(), self.grad_h, out=self.grad_w1)  # (D_in, H)
 
     def update(self) -> None:
-        """Plain SGD: w -= lr * grad, in place."""
+        """Plain SGD, w -= lr * grad, with the gradients already scaled by -lr."""
         if self.b1 is not None and self.b2 is not None:
-            self.b1 -= self.lr * self.grad_h.sum(dim=0)
-            self.b2 -= self.lr * self.grad_y_pred.sum(dim=0)
-        self.grad_w1 *= self.lr
-        self.w1 -= self.grad_w1
-        self.grad_w2 *= self.lr
-        self.w2 -= self.grad_w2
+            self.b1 += self.grad_h.sum(dim=0)
+            self.b2 += self.grad_y_pred.sum(dim=0)
+        self.w1 += self.grad_w1
+        self.w2 += self.grad_w2
 
     def gradients(self) -> dict[str, torch.Tensor]:
         """The gradients at the current weights, without updating them (for checks)."""
