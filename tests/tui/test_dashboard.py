@@ -163,3 +163,38 @@ async def test_sighup_from_a_dropped_connection_stops_everything_and_exits() -> 
     for worker in app.runner.workers.values():
         assert not worker.thread.is_alive()
         assert not worker.process.is_alive()  # type: ignore[union-attr]
+
+
+async def test_jsonl_records_are_written_while_the_app_runs() -> None:
+    import io
+    import json
+
+    from engine.config import RunConfig, validate
+    from tests.tui.conftest import SMALL
+    from tui.app import MlpApp
+
+    stream = io.StringIO()
+    config = validate(RunConfig(**SMALL, iters=50, trainers=("numpy", "torch-optim"), log_every=10))  # type: ignore[arg-type]
+    app = MlpApp(config, stream, "process")
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: not any(p.active for p in panels(app).values()))
+        await pilot.press("q")
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    for name in ("numpy", "torch-optim"):
+        mine = [r for r in records if r["trainer"] == name]
+        assert [r["iter"] for r in mine[:-1]] == [0, 10, 20, 30, 40]
+        assert mine[-1]["event"] == "done" and mine[-1]["iters"] == 50
+
+
+async def test_the_command_palette_offers_the_main_actions() -> None:
+    app = small_app(iters=10**7, trainers=("numpy",))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: panels(app)["numpy"].done > 0)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Pause")
+        options = app.screen.query_one("OptionList")
+        await wait_until(pilot, lambda: options.option_count > 0)  # type: ignore[attr-defined]
+        assert "Pause or resume" in str(options.get_option_at_index(0).prompt)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: panels(app)["numpy"].state == "paused")
+        await pilot.press("q")
