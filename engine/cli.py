@@ -98,17 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("--jsonl", default=None, metavar="PATH|-", help="write JSON lines to PATH, or - for stdout")
     add(
         "--workers",
-        default=None,
-        help="where trainers compute: thread (the headless default) or process (the app's "
-        "default: a child process per trainer, so the app's repaints never slow them)",
+        default="process",
+        help="where trainers compute: process (default: a child process per trainer) or thread",
     )
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Builds and validates the run described by the flags (raises ConfigError)."""
-    if args.workers is None:  # chosen by measurement: README, "Measured"
-        args.workers = "thread" if args.headless else "process"
     if args.workers not in WORKER_MODES:
         raise ConfigError(f"unknown workers {args.workers!r}; accepted: {', '.join(WORKER_MODES)}")
     trainers = tuple(name.strip() for name in args.trainers.split(",") if name.strip())
