@@ -16,7 +16,7 @@ from textual.widgets import Footer, Static
 
 from engine.config import RunConfig
 from engine.devices import DeviceInfo, list_devices
-from engine.events import LossPoints, TrainerEnded, TrainerPaused
+from engine.events import Event, LossPoints, TrainerEnded, TrainerPaused
 from engine.records import RecordWriter
 from engine.runner import Runner
 from tui.messages import DevicesFound, EngineEvent
@@ -102,13 +102,13 @@ class MlpApp(App[int]):
         if isinstance(self.screen, DeviceScreen):
             self.screen.show_devices(message.devices)
 
-    def _from_engine(self, event: object) -> None:
+    def _from_engine(self, event: Event) -> None:
         """Called in worker threads: hands the event to the app's own thread."""
-        self.post_message(EngineEvent(event, event.run))  # type: ignore[arg-type, attr-defined]
+        self.post_message(EngineEvent(event))
 
     def on_engine_event(self, message: EngineEvent) -> None:
         event = message.event
-        if message.run != self.current_run.get(event.trainer):
+        if event.run != self.current_run.get(event.trainer):
             return  # left over from a run the user replaced
         if self.writer is not None:
             self.writer.write(event)

@@ -12,10 +12,9 @@ from engine.events import Event
 
 @dataclass
 class EngineEvent(Message):
-    """A batch of loss points, a pause or an end, from one trainer's run number `run`."""
+    """A batch of loss points, a pause or an end, from one trainer (event.run says which start)."""
 
     event: Event
-    run: int
 
 
 @dataclass
