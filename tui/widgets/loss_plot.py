@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,6 +11,8 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from tui.widgets.loss_series import LossSeries
+
+PLOT_SECONDS = 1.0
 
 
 def y_ticks(low: float, high: float, log: bool, count: int) -> tuple[list[float], list[str]]:
@@ -45,6 +48,7 @@ class LossPlot(PlotextPlot):
         self.series = LossSeries()
         self.log_scale = True
         self.changed = False  # points arrived since the last repaint
+        self.painted = 0.0  # when the last repaint was scheduled (monotonic seconds)
 
     def add(self, losses: Sequence[float]) -> None:
         """Takes the next iterations' losses; the app repaints on its own timer."""
@@ -52,19 +56,23 @@ class LossPlot(PlotextPlot):
         self.changed = True
 
     def reset(self) -> None:
-        """Forgets every point, for a restarted trainer."""
+        """Forgets every point, for a restarted trainer (shown at once)."""
         self.series = LossSeries()
-        self.changed = True
+        self.refresh()
 
     def set_log_scale(self, log_scale: bool) -> None:
-        """Switches between log and linear y."""
+        """Switches between log and linear y (shown at once: the user pressed a key)."""
         self.log_scale = log_scale
-        self.changed = True
+        self.refresh()
 
     def repaint_if_changed(self) -> None:
-        """Schedules a repaint only when there is something new to show."""
-        if self.changed:
-            self.changed = False
+        """Schedules a repaint when there is something new to show, once a second at most.
+
+        A figure costs ~10 ms to rebuild here, and the trainers pay for it in CPU.
+        """
+        now = time.monotonic()
+        if self.changed and now - self.painted >= PLOT_SECONDS:
+            self.changed, self.painted = False, now
             self.refresh()
 
     def replot(self) -> None:
