@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a JSONL loss record every K iterations",
     )
     add("--jsonl", default=None, metavar="PATH|-", help="write JSON lines to PATH, or - for stdout")
+    add("--log-dir", type=Path, default=Path("runs"), help="where run logs go (runs/)")
+    add("--no-log", action="store_true", help="write no run log")
     add(
         "--workers",
         default="process",

@@ -10,7 +10,7 @@ from typing import IO
 
 from engine.config import RunConfig
 from engine.events import FAILED, Event, LossPoints, TrainerEnded
-from engine.records import RecordWriter
+from engine.records import RecordSink, RecordWriter
 from engine.runner import Runner
 
 PROGRESS_SECONDS = 0.5
@@ -91,7 +91,9 @@ def _raise_interrupted(signum: int, _frame: object) -> None:
     raise Interrupted(signum)
 
 
-def run_headless(config: RunConfig, jsonl: IO[str] | None, mode: str) -> int:
+def run_headless(
+    config: RunConfig, jsonl: IO[str] | None, mode: str, run_log: RecordSink | None = None
+) -> int:
     """Trains to the end and reports; returns the exit code.
 
     0 when every trainer is done or diverged, 1 when one failed, 130 on ^C, 143 on SIGTERM,
@@ -101,17 +103,18 @@ def run_headless(config: RunConfig, jsonl: IO[str] | None, mode: str) -> int:
         signal.signal(signum, _raise_interrupted)
     events: queue.Queue[Event] = queue.Queue()
     progress = Progress(config)
-    writer = RecordWriter(jsonl, config.log_every) if jsonl else None
+    sinks: list[RecordSink] = [RecordWriter(jsonl, config.log_every)] if jsonl else []
+    sinks += [run_log] if run_log else []
     live = _LiveLines(sys.stderr)
     runner = Runner(config, events.put, mode)
     interrupted = 0
     try:
         runner.start()
-        _drain(events, progress, writer, live)
+        _drain(events, progress, sinks, live)
     except (KeyboardInterrupt, Interrupted) as stop:
         interrupted = stop.code if isinstance(stop, Interrupted) else 130
         runner.stop()
-        _drain(events, progress, writer, live)
+        _drain(events, progress, sinks, live)
     runner.stop()  # every worker has reported its end; wait for the threads themselves
     live.show(progress.lines(), force=True)
     if jsonl is not sys.stdout:
@@ -125,7 +128,7 @@ def run_headless(config: RunConfig, jsonl: IO[str] | None, mode: str) -> int:
 
 
 def _drain(
-    events: queue.Queue[Event], progress: Progress, writer: RecordWriter | None, live: _LiveLines
+    events: queue.Queue[Event], progress: Progress, sinks: list[RecordSink], live: _LiveLines
 ) -> None:
     while not progress.finished:
         try:
@@ -134,6 +137,6 @@ def _drain(
             live.show(progress.lines())
             continue
         progress.update(event)
-        if writer is not None:
-            writer.write(event)
+        for sink in sinks:
+            sink.write(event)
         live.show(progress.lines())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from engine.events import Event, LossPoints, TrainerEnded
 
@@ -35,6 +35,13 @@ def end_record(ended: TrainerEnded) -> dict[str, Any]:
     if ended.message:
         record["message"] = ended.message
     return record
+
+
+class RecordSink(Protocol):
+    """Anything that keeps a run's records: a --jsonl stream, a run log."""
+
+    def write(self, event: Event) -> None:
+        """Keeps the records an event makes."""
 
 
 class RecordWriter:

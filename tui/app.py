@@ -17,7 +17,7 @@ from textual.widgets import Footer, Static
 from engine.config import RunConfig
 from engine.devices import DeviceInfo, list_devices
 from engine.events import Event, LossPoints, TrainerEnded, TrainerPaused
-from engine.records import RecordWriter
+from engine.records import RecordSink, RecordWriter
 from engine.runner import Runner
 from tui.messages import DevicesFound, EngineEvent
 from tui.screens.controls import ControlsScreen, changed_trainers
@@ -61,11 +61,13 @@ class MlpApp(App[int]):
         jsonl: IO[str] | None = None,
         workers: str = "process",
         autostart: bool = True,
+        run_log: RecordSink | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self.autostart = autostart
-        self.writer = RecordWriter(jsonl, config.log_every) if jsonl else None
+        self.sinks: list[RecordSink] = [RecordWriter(jsonl, config.log_every)] if jsonl else []
+        self.sinks += [run_log] if run_log else []
         self.runner = Runner(config, self._from_engine, workers)
         self.current_run: dict[str, int] = {}
         self.log_scale = True
@@ -110,8 +112,8 @@ class MlpApp(App[int]):
         event = message.event
         if event.run != self.current_run.get(event.trainer):
             return  # left over from a run the user replaced
-        if self.writer is not None:
-            self.writer.write(event)
+        for sink in self.sinks:
+            sink.write(event)
         panel = self.panel(event.trainer)
         if isinstance(event, LossPoints):
             panel.take_points(event)
@@ -232,9 +234,11 @@ class MlpApp(App[int]):
         )
 
 
-def run_app(config: RunConfig, jsonl: IO[str] | None, workers: str) -> int:
+def run_app(
+    config: RunConfig, jsonl: IO[str] | None, workers: str, run_log: RecordSink | None = None
+) -> int:
     """Runs the dashboard until the user quits; returns the exit code."""
-    app = MlpApp(config, jsonl, workers)
+    app = MlpApp(config, jsonl, workers, run_log=run_log)
     try:
         app.run()
     finally:

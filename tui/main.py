@@ -7,6 +7,7 @@ import sys
 
 from engine.cli import open_jsonl, parse
 from engine.config import ConfigError
+from engine.runlog import RunLog
 
 
 def terminal_problem() -> str:
@@ -26,18 +27,27 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"mlp-tui: error: {error}", file=sys.stderr)
         return 2
-    if args.headless:
-        from engine.headless import run_headless
-
-        return run_headless(config, jsonl, args.workers)
-    problem = terminal_problem()
+    problem = "" if args.headless else terminal_problem()
     if problem:
         print(f"mlp-tui: {problem}; use --headless for a table, or --headless --jsonl - for JSON "
               "lines", file=sys.stderr)  # fmt: skip
         return 2
-    from tui.app import run_app
+    try:
+        run_log = None if args.no_log else RunLog(config, args.log_dir)
+    except ConfigError as error:
+        print(f"mlp-tui: error: {error}", file=sys.stderr)
+        return 2
+    try:
+        if args.headless:
+            from engine.headless import run_headless
 
-    return run_app(config, jsonl, args.workers)
+            return run_headless(config, jsonl, args.workers, run_log)
+        from tui.app import run_app
+
+        return run_app(config, jsonl, args.workers, run_log)
+    finally:
+        if run_log is not None:
+            run_log.close()
 
 
 if __name__ == "__main__":

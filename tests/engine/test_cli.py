@@ -10,7 +10,19 @@ import pytest
 
 from tui.main import main
 
-SMALL = ["--n", "8", "--d-in", "12", "--hidden", "9", "--d-out", "5", "--workers", "thread"]
+SMALL = [
+    "--n",
+    "8",
+    "--d-in",
+    "12",
+    "--hidden",
+    "9",
+    "--d-out",
+    "5",
+    "--workers",
+    "thread",
+    "--no-log",
+]
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
@@ -195,3 +207,30 @@ def test_the_dashboard_without_a_terminal_points_to_headless() -> None:
     assert result.returncode == 2
     assert "needs a terminal" in result.stderr and "--headless" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_headless_run_leaves_a_complete_run_log(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    args = [a for a in SMALL if a != "--no-log"]
+    code = main(["--headless", *args, "--iters", "25", "--trainers", "numpy,torch-optim",
+                 "--log-dir", str(tmp_path)])  # fmt: skip
+    capsys.readouterr()
+    (run_dir,) = tmp_path.iterdir()
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["iters"] == 25 and [s["name"] for s in config["specs"]] == [
+        "numpy",
+        "torch-optim",
+    ]
+    records = [json.loads(line) for line in (run_dir / "losses.jsonl").read_text().splitlines()]
+    for name in ("numpy", "torch-optim"):
+        mine = [r for r in records if r["trainer"] == name]
+        assert [r["iter"] for r in mine[:-1]] == [0, 10, 20] and mine[-1]["event"] == "done"
+    assert code == 0
+
+
+def test_an_unwritable_log_dir_is_bad_input(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    args = [a for a in SMALL if a != "--no-log"]
+    code = main(["--headless", *args, "--log-dir", str(blocker / "runs")])
+    _, err = capsys.readouterr()
+    assert code == 2 and "cannot write the run log" in err and err.count("\n") == 1

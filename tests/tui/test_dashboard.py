@@ -198,3 +198,25 @@ async def test_the_command_palette_offers_the_main_actions() -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: panels(app)["numpy"].state == "paused")
         await pilot.press("q")
+
+
+async def test_the_app_keeps_a_run_log(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from engine.config import RunConfig, validate
+    from engine.runlog import RunLog
+    from tests.tui.conftest import SMALL
+    from tui.app import MlpApp
+
+    config = validate(RunConfig(**SMALL, iters=30, trainers=("numpy", "torch-manual")))  # type: ignore[arg-type]
+    run_log = RunLog(config, tmp_path)
+    app = MlpApp(config, None, "process", run_log=run_log)
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: not any(p.active for p in panels(app).values()))
+        await pilot.press("q")
+    run_log.close()
+    records = [
+        json.loads(line) for line in (run_log.path / "losses.jsonl").read_text().splitlines()
+    ]
+    assert {r["trainer"] for r in records if r.get("event") == "done"} == {"numpy", "torch-manual"}
+    assert json.loads((run_log.path / "config.json").read_text())["iters"] == 30

@@ -1,0 +1,49 @@
+"""Provides run logs: each run's settings and loss records in a directory of its own."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.config import ConfigError, RunConfig
+from engine.events import Event
+from engine.records import RecordWriter
+
+
+def config_record(config: RunConfig) -> dict[str, Any]:
+    """The run's settings as JSON-ready values, with each trainer's resolved spec."""
+    settings = dataclasses.asdict(config)
+    settings["init_from"] = None if config.init_from is None else str(config.init_from)
+    settings["specs"] = [dataclasses.asdict(spec) for spec in config.specs()]
+    return settings
+
+
+class RunLog:
+    """Writes `<log_dir>/<time>-<id>/config.json` and `losses.jsonl`, flushed with every batch.
+
+    Raises:
+        ConfigError: the directory can't be created or written.
+    """
+
+    def __init__(self, config: RunConfig, log_dir: Path) -> None:
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+        self.path = log_dir / name
+        try:
+            self.path.mkdir(parents=True)
+            (self.path / "config.json").write_text(json.dumps(config_record(config), indent=2))
+            self.stream = (self.path / "losses.jsonl").open("w", encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"cannot write the run log in {log_dir}: {error.strerror}") from None
+        self.writer = RecordWriter(self.stream, config.log_every)
+
+    def write(self, event: Event) -> None:
+        """Logs an event's records; each batch is flushed, so a crash loses at most one."""
+        self.writer.write(event)
+
+    def close(self) -> None:
+        """Flushes and closes the log."""
+        self.stream.close()
