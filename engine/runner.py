@@ -126,7 +126,3 @@ class Runner:
     def join(self, timeout: float | None = None) -> bool:
         """Waits for every trainer to end; True if all have."""
         return all(worker.join(timeout) for worker in self.workers.values())
-
-    def paused(self, name: str) -> bool:
-        """True while the named trainer is held."""
-        return name in self.workers and self.workers[name].gate.paused

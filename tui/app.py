@@ -88,7 +88,7 @@ class MlpApp(App[int]):
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):  # kill, or a dropped SSH connection
-            loop.add_signal_handler(signum, self.quit_on_signal)
+            loop.add_signal_handler(signum, self.exit, 0)
         self.set_interval(REPAINT_SECONDS, self.repaint)
         # built once, so that c opens it in a frame or two instead of composing ~30 widgets
         self.install_screen(ControlsScreen(self.config), "controls")
@@ -202,12 +202,7 @@ class MlpApp(App[int]):
         self.push_screen(HelpScreen(self.BINDINGS))
 
     async def action_quit(self) -> None:
-        self.runner.stop()
-        self.exit(0)
-
-    def quit_on_signal(self) -> None:
-        """SIGTERM or SIGHUP: stop the trainers and leave, restoring the terminal."""
-        self.runner.stop()
+        """q or ctrl+c (SIGTERM and SIGHUP exit directly): unmounting stops the trainers."""
         self.exit(0)
 
     def on_unmount(self) -> None:
@@ -242,5 +237,5 @@ def run_app(
     try:
         app.run()
     finally:
-        app.runner.stop()
+        app.runner.stop()  # already done on unmount; here too if the app crashed before it
     return app.return_code or 0

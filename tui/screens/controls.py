@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.validation import Function, Integer, ValidationResult
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from engine.config import DTYPES, OPTIMIZERS, TRAINERS, ConfigError, RunConfig
+from engine.config import DTYPES, OPTIMIZERS, ConfigError, RunConfig
 
 SIZE_FIELDS = {"n": "N (batch)", "d_in": "D_in", "hidden": "H (hidden)", "d_out": "D_out",
                "iters": "iterations"}  # fmt: skip
@@ -190,6 +190,3 @@ class ControlsScreen(ModalScreen[RunConfig | None]):
 
 def _input_id(key: str) -> str:
     return "field-" + key.replace(":", "--")
-
-
-__all__ = ["TRAINERS", "ControlsScreen", "changed_trainers"]
