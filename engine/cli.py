@@ -10,6 +10,7 @@ from typing import IO, NoReturn
 
 from engine.config import TRAINERS, ConfigError, RunConfig, check_lr, validate
 from engine.data import load_start, sizes_of
+from engine.runspec import toml_argv
 from engine.workers import WORKER_MODES
 
 
@@ -98,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     add("--jsonl", default=None, metavar="PATH|-", help="write JSON lines to PATH, or - for stdout")
     add("--log-dir", type=Path, default=Path("runs"), help="where run logs go (runs/)")
     add("--no-log", action="store_true", help="write no run log")
+    add("--config", type=Path, default=None, metavar="RUN.toml", help="settings from a TOML file")
+    add("--replay", type=Path, default=None, metavar="RUN_DIR", help="open a past run's log")
+    add(
+        "--compare",
+        type=Path,
+        default=None,
+        metavar="RUN_DIR",
+        help="draw a past run's curves faintly beside the live ones",
+    )
+    add("--gradcheck", action="store_true", help="check the backward passes, print, exit")
     add(
         "--workers",
         default="process",
@@ -150,6 +161,15 @@ def open_jsonl(target: str | None) -> IO[str] | None:
 
 
 def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]:
-    """Parses and validates the command line (raises ConfigError on bad input)."""
-    args = build_parser().parse_args(argv)
+    """Parses and validates the command line (raises ConfigError on bad input).
+
+    With --config FILE, the file's settings come first and flags given beside it override them.
+    """
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(argv)
+    if args.config is not None:
+        args = parser.parse_args(toml_argv(args.config, parser) + argv)
+    if args.headless and (args.replay or args.compare):
+        raise ConfigError("--replay and --compare draw in the dashboard; leave out --headless")
     return args, config_from_args(args)

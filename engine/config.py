@@ -88,8 +88,11 @@ class RunConfig:
         return [self.spec(name) for name in self.trainers]
 
 
-def validate(config: RunConfig) -> RunConfig:
-    """Checks every setting and returns the config unchanged, or raises ConfigError."""
+def validate(config: RunConfig, fits_here: bool = True) -> RunConfig:
+    """Checks every setting and returns the config unchanged, or raises ConfigError.
+
+    fits_here=False skips the memory check, for a past run that is only looked at.
+    """
     _check_names("trainer", config.trainers, TRAINERS)
     if not config.trainers:
         raise ConfigError(f"no trainer chosen; accepted: {', '.join(TRAINERS)}")
@@ -101,7 +104,8 @@ def validate(config: RunConfig) -> RunConfig:
     for name, lr in config.lr.items():
         _check_names("trainer", [name], TRAINERS)
         check_lr(f"learning rate of {name}", lr)
-    check_memory(config)
+    if fits_here:
+        check_memory(config)
     return config
 
 

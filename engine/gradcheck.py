@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from engine.config import RunConfig
+from engine.runner import make_start
+from engine.trainers import build_trainer
 
 
 def _as_numpy(value: Any) -> np.ndarray:
@@ -46,3 +51,60 @@ def _centered_difference(trainer: Any, param: Any, flat_index: int, eps: float) 
     minus = float(trainer.forward())
     param[index] = original
     return (plus - minus) / (2 * eps)
+
+
+PASS_BELOW = 1e-6  # relative error a float64 backward pass stays under (measured 1e-10..1e-8)
+# The loss is piecewise quadratic in each weight (ReLU), so a centered difference is exact but for
+# rounding, which a larger step shrinks; too large a step would cross ReLU kinks.
+EPS = 1e-5
+
+
+@dataclass(frozen=True)
+class GradRow:
+    """One parameter of one trainer: how its gradient compared, and whether that passes."""
+
+    trainer: str
+    parameter: str
+    method: str  # "finite differences" or "torch.autograd.gradcheck"
+    entries: int
+    error: float | None  # relative error; None where the method only says pass or fail
+    passed: bool
+
+
+def check_gradients(config: RunConfig, max_entries: int = 100) -> list[GradRow]:
+    """Checks the backward passes of numpy, torch-manual and torch-autograd in float64.
+
+    At the run's sizes and device, from each trainer's start; large parameters are checked at
+    `max_entries` sampled entries.
+    """
+    config = config.with_changes(dtype="float64")
+    start = make_start(config)
+    rows = []
+    for name in ("numpy", "torch-manual", "torch-autograd"):
+        trainer: Any = build_trainer(config, config.spec(name), start)
+        if name == "torch-autograd":
+            from engine.torch_gradcheck import ModelUnderCheck
+
+            trainer = ModelUnderCheck(trainer)
+        errors = finite_difference_errors(trainer, eps=EPS, max_entries=max_entries)
+        for parameter, error in errors.items():
+            entries = min(max_entries, int(np.prod(trainer.parameters()[parameter].shape)))
+            rows.append(GradRow(name, parameter, "finite differences", entries, error,
+                                error < PASS_BELOW))  # fmt: skip
+        if name == "torch-autograd":
+            from engine.torch_gradcheck import autograd_gradcheck
+
+            rows += autograd_gradcheck(trainer, max_entries)
+    return rows
+
+
+def format_rows(rows: list[GradRow]) -> str:
+    """The rows as a plain table, one line each, for stdout."""
+    header = ("trainer", "param", "method", "entries", "rel error", "result")
+    lines = ["{:<15} {:<6} {:<26} {:>7} {:>10}  {}".format(*header)]
+    for row in rows:
+        error = "-" if row.error is None else f"{row.error:.2e}"
+        result = "pass" if row.passed else "FAIL"
+        lines.append(f"{row.trainer:<15} {row.parameter:<6} {row.method:<26} {row.entries:>7} "
+                     f"{error:>10}  {result}")  # fmt: skip
+    return "\n".join(lines)

@@ -124,6 +124,13 @@ class _Batcher:
         self.last_flush = time.monotonic()
         return self.bad_loss is None
 
+    def salvage(self) -> None:
+        """After a fault: hands over the steps that finished, if their losses can still be read."""
+        try:
+            self.flush()
+        except Exception:  # a device that broke may not give them back
+            self.pending, self.times = [], []
+
     def ended(self, status: str, message: str = "") -> TrainerEnded:
         if status == DIVERGED:
             message = f"loss became {self.bad_loss} at iteration {self.done}"
@@ -152,6 +159,7 @@ def train(
                 break
         batch.flush()
     except Exception as error:  # a trainer's fault ends that trainer only
+        batch.salvage()
         emit(batch.ended(FAILED, describe(error)))
         return
     if batch.bad_loss is not None:

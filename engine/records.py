@@ -6,11 +6,12 @@ import json
 from typing import IO, Any, Protocol
 
 from engine.events import Event, LossPoints, TrainerEnded
+from engine.history import logged_offset
 
 
 def loss_records(points: LossPoints, every: int) -> list[dict[str, Any]]:
     """The records of a batch's iterations that fall on the log interval."""
-    first = -points.first_iter % every  # offset of the batch's first logged iteration
+    first = logged_offset(points.first_iter, every)
     return [
         {
             "trainer": points.trainer,

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine.config import ConfigError, RunConfig
+from engine.config import ConfigError, RunConfig, TrainerSpec
 from engine.events import Event
 from engine.records import RecordWriter
 
@@ -43,6 +43,12 @@ class RunLog:
     def write(self, event: Event) -> None:
         """Logs an event's records; each batch is flushed, so a crash loses at most one."""
         self.writer.write(event)
+
+    def mark_start(self, spec: TrainerSpec, iters: int, run: int) -> None:
+        """Records that a trainer (re)starts from iteration 0: its records so far are an old run."""
+        record = {"trainer": spec.name, "event": "start", "run": run, "iters": iters,
+                  "lr": spec.lr, "device": spec.device}  # fmt: skip
+        self.stream.write(json.dumps(record) + "\n")
 
     def close(self) -> None:
         """Flushes and closes the log."""

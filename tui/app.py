@@ -1,28 +1,38 @@
-"""Provides the Textual app: composes the trainer panels, binds keys and routes engine events."""
+"""Provides the Textual app: composes the dashboard, binds keys and routes engine events."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
 from typing import IO, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
-from textual.containers import Grid
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from engine.cli import build_parser
 from engine.config import RunConfig
 from engine.devices import DeviceInfo, list_devices
 from engine.events import Event, LossPoints, TrainerEnded, TrainerPaused
-from engine.records import RecordSink, RecordWriter
+from engine.records import RecordWriter
+from engine.replay import PastRun
+from engine.runlog import RunLog
 from engine.runner import Runner
+from engine.runspec import command_line
+from tui import commands
+from tui.export import export_run
 from tui.messages import DevicesFound, EngineEvent
+from tui.screens.code import CodeScreen
 from tui.screens.controls import ControlsScreen, changed_trainers
 from tui.screens.devices import DeviceScreen
-from tui.screens.help import HelpScreen
+from tui.screens.gradcheck import GradcheckScreen
+from tui.screens.help import HelpScreen, TextScreen
+from tui.widgets.dashboard import Dashboard
 from tui.widgets.trainer_panel import TrainerPanel
 
 REPAINT_SECONDS = 0.5
@@ -33,27 +43,9 @@ class MlpApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "mlp-tui"
-    HORIZONTAL_BREAKPOINTS = [
-        (0, "-too-narrow"),
-        (60, "-narrow"),
-        (160, "-wide"),
-    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (60, "-narrow"), (160, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-too-short"), (16, "-tall")]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_pause", "Pause/resume"),
-        Binding("n", "step", "Step"),
-        Binding("r", "restart", "Restart"),
-        Binding("l", "toggle_log", "Log/linear"),
-        Binding("c", "controls", "Controls"),
-        Binding("d", "devices", "Device"),
-        Binding("left_square_bracket", "scale_lr(0.5)", "halve lr"),
-        Binding("right_square_bracket", "scale_lr(2)", "double lr"),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-        Binding("right,down", "app.focus_next", "Next panel", show=False),
-        Binding("left,up", "app.focus_previous", "Previous panel", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = commands.BINDINGS
 
     def __init__(
         self,
@@ -61,24 +53,24 @@ class MlpApp(App[int]):
         jsonl: IO[str] | None = None,
         workers: str = "process",
         autostart: bool = True,
-        run_log: RecordSink | None = None,
+        run_log: RunLog | None = None,
+        replay: PastRun | None = None,
+        compare: PastRun | None = None,
     ) -> None:
         super().__init__()
         self.config = config
-        self.autostart = autostart
-        self.sinks: list[RecordSink] = [RecordWriter(jsonl, config.log_every)] if jsonl else []
-        self.sinks += [run_log] if run_log else []
-        self.runner = Runner(config, self._from_engine, workers)
+        self.autostart = autostart and replay is None
+        self.jsonl = RecordWriter(jsonl, config.log_every) if jsonl else None
+        self.run_log, self.replay, self.compare = run_log, replay, compare
+        self.runner = Runner(config, self._from_engine, "thread" if replay else workers)
         self.current_run: dict[str, int] = {}
-        self.log_scale = True
+        self.dashboard = Dashboard(config)
         # Listed in the background when first asked for: it imports torch, seconds of CPU that
         # the trainers would lose at start-up.
         self.devices: list[DeviceInfo] | None = None
 
     def compose(self) -> ComposeResult:
-        with Grid(id="panels"):
-            for spec in self.config.specs():
-                yield TrainerPanel(spec, self.config.iters, self.config.device)
+        yield self.dashboard
         yield Static(
             "The terminal is too small for mlp-tui: make it at least 60 columns by 16 rows.",
             id="too-small",
@@ -88,12 +80,22 @@ class MlpApp(App[int]):
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):  # kill, or a dropped SSH connection
-            loop.add_signal_handler(signum, self.exit, 0)
-        self.set_interval(REPAINT_SECONDS, self.repaint)
+            loop.add_signal_handler(signum, self.quit_run)
+        self.set_interval(REPAINT_SECONDS, self.dashboard.repaint)
         # built once, so that c opens it in a frame or two instead of composing ~30 widgets
         self.install_screen(ControlsScreen(self.config), "controls")
+        if self.replay is not None:
+            self.dashboard.load_past(self.replay)
+            self.notify(f"replay of {self.replay.path}: nothing trains; y shows the command that "
+                        "runs it again", timeout=6)  # fmt: skip
+        if self.compare is not None:
+            self.dashboard.set_ghosts(self.compare)
         if self.autostart:
             self.start_trainers(self.config.trainers)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A replay only shows: the keys that would train do nothing (and leave the footer)."""
+        return not (self.replay is not None and action in commands.TRAINING_ACTIONS)
 
     @work(thread=True, exclusive=True, group="devices")
     def find_devices(self) -> None:
@@ -112,23 +114,16 @@ class MlpApp(App[int]):
         event = message.event
         if event.run != self.current_run.get(event.trainer):
             return  # left over from a run the user replaced
-        for sink in self.sinks:
-            sink.write(event)
-        panel = self.panel(event.trainer)
+        for sink in (self.jsonl, self.run_log):
+            if sink is not None:
+                sink.write(event)
+        panel = self.dashboard.panel(event.trainer)
         if isinstance(event, LossPoints):
             panel.take_points(event)
         elif isinstance(event, TrainerPaused):
             panel.take_paused(event)
         elif isinstance(event, TrainerEnded):
             panel.take_ended(event)
-
-    def repaint(self) -> None:
-        """A few times a second: redraw the panels that changed."""
-        for panel in self.query(TrainerPanel):
-            panel.repaint()
-
-    def panel(self, name: str) -> TrainerPanel:
-        return self.query_one(f"#panel-{name}", TrainerPanel)
 
     def start_trainers(self, names: Iterable[str], config: RunConfig | None = None) -> None:
         """(Re)starts the named trainers from iteration 0 with the current settings."""
@@ -137,12 +132,14 @@ class MlpApp(App[int]):
         self.config = self.runner.config
         for name in names:
             self.current_run[name] = self.runner.starts
-            self.panel(name).restart(self.config.spec(name), self.config.iters, self.config.device)
-        for panel in self.query(TrainerPanel):
-            panel.set_run_device(self.config.device)
+            if self.run_log is not None:
+                self.run_log.mark_start(
+                    self.config.spec(name), self.config.iters, self.runner.starts
+                )
+        self.dashboard.restart(names, self.config)
 
     def action_toggle_pause(self) -> None:
-        panels = [panel for panel in self.query(TrainerPanel) if panel.active]
+        panels = [panel for panel in self.dashboard.panels() if panel.active]
         if any(panel.state != "paused" for panel in panels):
             self.runner.pause()
             for panel in panels:
@@ -158,11 +155,8 @@ class MlpApp(App[int]):
     def action_restart(self) -> None:
         self.start_trainers(self.config.trainers)
 
-    def action_toggle_log(self) -> None:
-        self.log_scale = not self.log_scale
-        for panel in self.query(TrainerPanel):
-            panel.plot.set_log_scale(self.log_scale)
-        self.notify("log scale" if self.log_scale else "linear scale", timeout=1.5)
+    def action_view(self, what: str) -> None:
+        self.notify(self.dashboard.change_view(what), timeout=1.5)
 
     def action_scale_lr(self, factor: float) -> None:
         focused = self.focused
@@ -198,12 +192,42 @@ class MlpApp(App[int]):
         self.start_trainers(torch_names, self.config.with_changes(device=device))
         self.notify(f"torch trainers moved to {device}; numpy stays on CPU", timeout=3)
 
+    def action_gradcheck(self) -> None:
+        self.push_screen(GradcheckScreen(self.config))
+
+    def action_code(self) -> None:
+        self.push_screen(CodeScreen(self.config.trainers))
+
+    def action_export(self) -> None:
+        folder = self.run_log.path if self.run_log is not None else Path.cwd()
+        logs = {panel.trainer: panel.loss_log for panel in self.dashboard.panels()}
+        try:
+            paths = export_run(self, logs, folder)
+        except OSError as error:
+            self.notify(f"could not export to {folder}: {error.strerror}", severity="error")
+            return
+        self.notify("wrote " + " and ".join(str(path) for path in paths), timeout=6)
+
+    def action_command_line(self) -> None:
+        line = command_line(self.config, build_parser())
+        self.copy_to_clipboard(line)
+        self.push_screen(TextScreen("The command that runs this again (copied)", line))
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS))
 
     async def action_quit(self) -> None:
-        """q or ctrl+c (SIGTERM and SIGHUP exit directly): unmounting stops the trainers."""
-        self.exit(0)
+        """q or ctrl+c."""
+        self.quit_run()
+
+    def quit_run(self) -> None:
+        """Stops the trainers, then exits once their last points and ends are logged.
+
+        The workers' last messages reach the event loop while stop() waits for them; exiting
+        from the loop's next turn puts the exit behind them, so the run log keeps them.
+        """
+        self.runner.stop()
+        asyncio.get_running_loop().call_soon(self.exit, 0)
 
     def on_unmount(self) -> None:
         self.runner.stop()  # however the app ends, no trainer outlives it
@@ -213,27 +237,14 @@ class MlpApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Pause or resume", "Pause every trainer, or resume them", self.action_toggle_pause
-        )
-        yield SystemCommand("Step", "Advance every trainer one iteration", self.action_step)
-        yield SystemCommand(
-            "Restart", "Restart every trainer from iteration 0", self.action_restart
-        )
-        yield SystemCommand("Log / linear", "Switch the plots' y scale", self.action_toggle_log)
-        yield SystemCommand(
-            "Controls", "Sizes, iterations, seed, dtype, learning rates", self.action_controls
-        )
-        yield SystemCommand(
-            "Device", "Move the torch trainers to another device", self.action_devices
-        )
+        for title, help_text, action in commands.PALETTE:
+            if self.check_action(action.split("(")[0], ()):
+                yield SystemCommand(title, help_text, partial(self.run_action, action))
 
 
-def run_app(
-    config: RunConfig, jsonl: IO[str] | None, workers: str, run_log: RecordSink | None = None
-) -> int:
+def run_app(config: RunConfig, jsonl: IO[str] | None, workers: str, **options: object) -> int:
     """Runs the dashboard until the user quits; returns the exit code."""
-    app = MlpApp(config, jsonl, workers, run_log=run_log)
+    app = MlpApp(config, jsonl, workers, **options)  # type: ignore[arg-type]
     try:
         app.run()
     finally:

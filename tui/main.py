@@ -6,7 +6,8 @@ import os
 import sys
 
 from engine.cli import open_jsonl, parse
-from engine.config import ConfigError
+from engine.config import ConfigError, RunConfig
+from engine.replay import load_run
 from engine.runlog import RunLog
 
 
@@ -19,14 +20,29 @@ def terminal_problem() -> str:
     return ""
 
 
+def run_gradcheck(config: RunConfig) -> int:
+    """Prints the gradient check's table; exit 0 when every check passes, else 1."""
+    from engine.gradcheck import check_gradients, format_rows
+
+    rows = check_gradients(config)
+    print(format_rows(rows))
+    return 0 if all(row.passed for row in rows) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs `mlp-tui` with the given flags and returns its exit code."""
     try:
         args, config = parse(argv)
         jsonl = open_jsonl(args.jsonl)
+        replay = load_run(args.replay) if args.replay else None
+        compare = load_run(args.compare) if args.compare else None
     except ConfigError as error:
         print(f"mlp-tui: error: {error}", file=sys.stderr)
         return 2
+    if args.gradcheck:
+        return run_gradcheck(config)
+    if replay is not None:
+        config, args.no_log = replay.config, True  # looking at a run writes no new one
     problem = "" if args.headless else terminal_problem()
     if problem:
         print(f"mlp-tui: {problem}; use --headless for a table, or --headless --jsonl - for JSON "
@@ -44,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_headless(config, jsonl, args.workers, run_log)
         from tui.app import run_app
 
-        return run_app(config, jsonl, args.workers, run_log)
+        return run_app(config, jsonl, args.workers, run_log=run_log, replay=replay, compare=compare)
     finally:
         if run_log is not None:
             run_log.close()

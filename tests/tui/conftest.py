@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.pilot import Pilot
 
 from engine.config import RunConfig, validate
+from engine.runlog import RunLog
 from tui.app import MlpApp
 from tui.widgets.trainer_panel import TrainerPanel
 
@@ -31,3 +33,18 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool]) -> None:
 
 def panels(app: MlpApp) -> dict[str, TrainerPanel]:
     return {panel.trainer: panel for panel in app.query(TrainerPanel)}
+
+
+async def finished_run(log_dir: Path, *keys: str, **changes: object) -> RunLog:
+    """Runs the app at small sizes until every trainer ends, presses the keys, quits.
+
+    Returns the run's log, closed.
+    """
+    config = validate(RunConfig(**{**SMALL, **changes}))  # type: ignore[arg-type]
+    run_log = RunLog(config, log_dir)
+    app = MlpApp(config, None, "process", run_log=run_log)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: not any(p.active for p in panels(app).values()))
+        await pilot.press(*keys, "q")
+    run_log.close()
+    return run_log

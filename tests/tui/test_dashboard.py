@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.tui.conftest import panels, small_app, wait_until
+from tests.tui.conftest import finished_run, panels, small_app, wait_until
 from tui.widgets.loss_plot import LossPlot
 
 
@@ -14,7 +14,7 @@ async def test_starts_all_four_and_every_plot_gets_points() -> None:
         assert app.focused is None or not hasattr(app.focused, "value")  # no input has focus
         await wait_until(
             pilot,
-            lambda: all(p.query_one(LossPlot).series.count > 10 for p in panels(app).values()),
+            lambda: all(p.series.count > 10 for p in panels(app).values()),
         )
         assert set(panels(app)) == {"numpy", "torch-manual", "torch-autograd", "torch-optim"}
         await wait_until(
@@ -62,7 +62,7 @@ async def test_restart_begins_again_from_iteration_0() -> None:
         await pilot.press("space")
         await wait_until(pilot, lambda: panel.state == "paused")
         # the plot holds the new run only, counted from iteration 0
-        assert panel.plot.series.count == panel.done != paused_at
+        assert panel.series.count == panel.done != paused_at
         await pilot.press("q")
 
 
@@ -87,11 +87,11 @@ async def test_brackets_halve_and_double_the_focused_panels_lr() -> None:
 async def test_l_switches_every_plot_between_log_and_linear() -> None:
     app = small_app(iters=10**6, trainers=("numpy", "torch-manual"))
     async with app.run_test() as pilot:
-        assert all(plot.log_scale for plot in app.query(LossPlot))
+        assert all(plot.view.log_scale for plot in app.query(LossPlot))
         await pilot.press("l")
-        assert not any(plot.log_scale for plot in app.query(LossPlot))
+        assert not any(plot.view.log_scale for plot in app.query(LossPlot))
         await pilot.press("l")
-        assert all(plot.log_scale for plot in app.query(LossPlot))
+        assert all(plot.view.log_scale for plot in app.query(LossPlot))
         await pilot.press("q")
 
 
@@ -194,7 +194,7 @@ async def test_the_command_palette_offers_the_main_actions() -> None:
         await pilot.press(*"Pause")
         options = app.screen.query_one("OptionList")
         await wait_until(pilot, lambda: options.option_count > 0)  # type: ignore[attr-defined]
-        assert "Pause or resume" in str(options.get_option_at_index(0).prompt)  # type: ignore[attr-defined]
+        assert "Pause/resume" in str(options.get_option_at_index(0).prompt)  # type: ignore[attr-defined]
         await pilot.press("enter")
         await wait_until(pilot, lambda: panels(app)["numpy"].state == "paused")
         await pilot.press("q")
@@ -203,18 +203,7 @@ async def test_the_command_palette_offers_the_main_actions() -> None:
 async def test_the_app_keeps_a_run_log(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from engine.config import RunConfig, validate
-    from engine.runlog import RunLog
-    from tests.tui.conftest import SMALL
-    from tui.app import MlpApp
-
-    config = validate(RunConfig(**SMALL, iters=30, trainers=("numpy", "torch-manual")))  # type: ignore[arg-type]
-    run_log = RunLog(config, tmp_path)
-    app = MlpApp(config, None, "process", run_log=run_log)
-    async with app.run_test() as pilot:
-        await wait_until(pilot, lambda: not any(p.active for p in panels(app).values()))
-        await pilot.press("q")
-    run_log.close()
+    run_log = await finished_run(tmp_path, iters=30, trainers=("numpy", "torch-manual"))
     records = [
         json.loads(line) for line in (run_log.path / "losses.jsonl").read_text().splitlines()
     ]

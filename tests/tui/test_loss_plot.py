@@ -1,13 +1,21 @@
-"""The plot's series stays small however long the run, keeps extremes, and drops NaN and inf."""
+"""What a plot draws: a bounded series keeping extremes, smoothing, wall-time x and short ticks."""
 
 from __future__ import annotations
 
 import itertools
 
 import numpy as np
+import pytest
 
-from tui.widgets.loss_plot import compact_number, y_ticks
+from engine.history import debiased_ema
+from tui.widgets.loss_plot import Curve, PlotView, compact_number, curve_lines, y_ticks
 from tui.widgets.loss_series import CAPACITY, LossSeries
+
+LINEAR = PlotView(log_scale=False)
+
+
+def drawn(series: LossSeries, view: PlotView = LINEAR, columns: int = 80):  # type: ignore[no-untyped-def]
+    return curve_lines(Curve(series, (200, 200, 200), "numpy"), view, columns)
 
 
 def test_a_million_iterations_keep_a_fixed_size_and_two_points_per_column() -> None:
@@ -18,19 +26,49 @@ def test_a_million_iterations_keep_a_fixed_size_and_two_points_per_column() -> N
         series.extend(chunk.tolist())
     assert series.count == 1_000_000
     assert series.filled <= CAPACITY and len(series.tail) < series.bucket
-    x, y = series.points(80)
-    assert len(x) == len(y) <= 160
-    assert y.max() == 5e7 and y.min() == 1.0
-    assert x[0] == 0 and x[-1] < 1_000_000
+    [line] = drawn(series)
+    assert len(line.x) == len(line.y) <= 160
+    assert line.y.max() == 5e7 and line.y.min() == 1.0
+    assert line.x[0] == 0 and line.x[-1] < 1_000_000
 
 
 def test_nan_and_inf_are_left_out_and_log_drops_zero() -> None:
     series = LossSeries()
     series.extend([4.0, float("nan"), 2.0, float("inf"), 0.0, 1.0])
-    _, y = series.points(80)
-    assert np.isfinite(y).all() and set(y.tolist()) == {4.0, 2.0, 0.0, 1.0}
-    _, y_log = series.points(80, positive_only=True)
-    assert set(y_log.tolist()) == {4.0, 2.0, 1.0}
+    [line] = drawn(series)
+    assert np.isfinite(line.y).all() and set(line.y.tolist()) == {4.0, 2.0, 0.0, 1.0}
+    [log_line] = drawn(series, PlotView(log_scale=True))
+    assert set(log_line.y.tolist()) == {4.0, 2.0, 1.0}
+
+
+def test_debiased_ema_matches_the_hand_computed_values() -> None:
+    # weight 0.6: ema 0.4, 1.04, 1.824, divided by 1 - 0.6**k = 0.4, 0.64, 0.784
+    assert debiased_ema([1.0, 2.0, 3.0], 0.6) == pytest.approx([1.0, 1.625, 1.824 / 0.784])
+    # a non-finite value is shown as a gap and does not move the average
+    smoothed = debiased_ema([1.0, float("nan"), 2.0], 0.6)
+    assert smoothed[0] == 1.0 and np.isnan(smoothed[1]) and smoothed[2] == pytest.approx(1.625)
+
+
+def test_smoothing_draws_the_ema_over_the_raw_curve_made_faint() -> None:
+    series = LossSeries()
+    losses = [5.0, 1.0, 4.0, 2.0, 3.0]
+    series.extend(losses)
+    raw, smooth = drawn(series, PlotView(log_scale=False, smoothing=0.9))
+    assert smooth.label == "numpy" and raw.label == ""
+    assert max(raw.colour) < 200 == max(smooth.colour)  # raw faint behind the smoothed line
+    assert smooth.y.tolist() == pytest.approx(debiased_ema(losses, 0.9).tolist())
+    assert smooth.y[0] == 5.0  # debiased: the first point is not dragged toward 0
+
+
+def test_x_by_wall_time_uses_each_points_seconds_and_a_log_keeps_its_stride() -> None:
+    series = LossSeries()
+    series.extend([3.0, 2.0, 1.0], times=[0.5, 1.5, 4.0])
+    [line] = drawn(series, PlotView(log_scale=False, by_time=True))
+    assert sorted(set(line.x.tolist())) == [0.5, 1.5, 4.0]
+    logged = LossSeries(stride=10)  # a run log keeps every 10th iteration
+    logged.extend([3.0, 2.0, 1.0])
+    [line] = drawn(logged)
+    assert sorted(set(line.x.tolist())) == [0.0, 10.0, 20.0]
 
 
 def test_tick_labels_stay_short() -> None:

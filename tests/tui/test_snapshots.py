@@ -1,4 +1,4 @@
-"""Snapshots of the main screen at 80x24 and 160x48, from fixed synthetic losses."""
+"""Snapshots of the main screen at 80x24 and 160x48, and of the overlay, from fixed losses."""
 
 from __future__ import annotations
 
@@ -35,3 +35,16 @@ async def feed_losses(pilot: Pilot) -> None:
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
 def test_main_screen(snap_compare, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(synthetic_app(), terminal_size=size, run_before=feed_losses)
+
+
+async def overlay_smoothed_with_equivalence(pilot: Pilot) -> None:
+    await feed_losses(pilot)
+    for view in ("overlay", "smoothing", "smoothing", "equivalence"):  # smoothing 0.9
+        pilot.app.dashboard.change_view(view)  # type: ignore[attr-defined]
+    await pilot.pause()
+
+
+def test_overlay_with_smoothing_and_the_equivalence_panel(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(
+        synthetic_app(), terminal_size=(120, 36), run_before=overlay_smoothed_with_equivalence
+    )

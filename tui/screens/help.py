@@ -48,3 +48,21 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class TextScreen(ModalScreen[None]):
+    """A title and a text the user can read and select; escape or q closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text, self.text = title, text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="text-dialog"):
+            yield Static(self.title_text, id="text-title")
+            yield Static(self.text, id="text-body", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,18 +1,53 @@
-"""Provides the live loss plot: a textual-plotext widget that owns its series and redraws it."""
+"""Provides the loss plot: a textual-plotext widget drawing one or more loss series, and how."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
+from engine.history import debiased_ema
 from tui.widgets.loss_series import LossSeries
 
 PLOT_SECONDS = 1.0
+SMOOTHING_STEPS = (0.0, 0.6, 0.9, 0.99)  # what s cycles through
+Colour = tuple[int, int, int]
+TRAINER_COLOURS: dict[str, Colour] = {"numpy": (86, 182, 194), "torch-manual": (229, 152, 75),
+                                      "torch-autograd": (198, 120, 221),
+                                      "torch-optim": (152, 195, 121)}  # fmt: skip
+GHOST_COLOUR: Colour = (105, 105, 105)
+
+
+@dataclass(frozen=True)
+class PlotView:
+    """How every plot draws: y scale, x axis and smoothing (keys l, x and s change it)."""
+
+    log_scale: bool = True
+    by_time: bool = False
+    smoothing: float = 0.0
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One series to draw, its colour, and its legend label ("" for none)."""
+
+    series: LossSeries
+    colour: Colour
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """Points ready for plotext."""
+
+    x: np.ndarray
+    y: np.ndarray
+    colour: Colour
+    label: str
 
 
 def y_ticks(low: float, high: float, log: bool, count: int) -> tuple[list[float], list[str]]:
@@ -26,10 +61,13 @@ def y_ticks(low: float, high: float, log: bool, count: int) -> tuple[list[float]
     return [10.0**power for power in powers], [f"1e{power}" for power in powers]
 
 
-def x_ticks(last: float, count: int) -> tuple[list[float], list[str]]:
-    """Whole iterations from 0 to the last, labelled compactly (1.5k, 2M)."""
-    ticks = sorted({round(tick) for tick in np.linspace(0, last, max(2, count))})
-    return [float(tick) for tick in ticks], [compact_number(tick) for tick in ticks]
+def x_ticks(last: float, count: int, seconds: bool = False) -> tuple[list[float], list[str]]:
+    """Iterations (1.5k, 2M) or seconds (12s, 3.5m) from 0 to the last, labelled compactly."""
+    ticks = np.linspace(0, last, max(2, count)).tolist()
+    if seconds:
+        return ticks, [seconds_label(tick) for tick in ticks]
+    whole = sorted({round(tick) for tick in ticks})
+    return [float(tick) for tick in whole], [compact_number(tick) for tick in whole]
 
 
 def compact_number(value: int) -> str:
@@ -40,39 +78,72 @@ def compact_number(value: int) -> str:
     return str(value)
 
 
-class LossPlot(PlotextPlot):
-    """One trainer's loss by iteration, log-scale by default, thinned to ~2 points a column."""
+def seconds_label(seconds: float) -> str:
+    """0.25 -> '0.25s', 90 -> '1.5m', 7200 -> '2h'."""
+    for size, suffix in ((3600, "h"), (60, "m")):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.2g}{suffix}"
+    return f"{seconds:.2g}s"
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self.series = LossSeries()
-        self.log_scale = True
-        self.changed = False  # points arrived since the last repaint
+
+def group_starts(count: int, columns: int) -> np.ndarray:
+    """Where each of about `columns` groups of `count` points begins."""
+    groups = max(1, min(columns, count))
+    return np.linspace(0, count, groups + 1).astype(int)[:-1]
+
+
+def curve_lines(curve: Curve, view: PlotView, columns: int) -> list[Line]:
+    """A curve as lines: its min/max envelope, and with smoothing its EMA over the raw, faint."""
+    points = curve.series.stored()
+    if not len(points.mean):
+        return []
+    x = points.times if view.by_time else points.iters.astype(np.float64)
+    starts = group_starts(len(x), columns)
+    raw_x = np.repeat(x[starts], 2)
+    raw_y = np.column_stack(
+        [np.fmax.reduceat(points.hi, starts), np.fmin.reduceat(points.lo, starts)]
+    ).ravel()
+    if not view.smoothing:
+        return [_drawable(Line(raw_x, raw_y, curve.colour, curve.label), view)]
+    ends = np.append(starts[1:], len(x)) - 1
+    smooth_y = debiased_ema(points.mean, view.smoothing)[ends]
+    faint = tuple(channel // 3 + 40 for channel in curve.colour)
+    return [
+        _drawable(Line(raw_x, raw_y, faint, ""), view),  # type: ignore[arg-type]
+        _drawable(Line(x[ends], smooth_y, curve.colour, curve.label), view),
+    ]
+
+
+def _drawable(line: Line, view: PlotView) -> Line:
+    keep = np.isfinite(line.x) & np.isfinite(line.y) & ((line.y > 0) if view.log_scale else True)
+    return Line(line.x[keep], line.y[keep], line.colour, line.label)
+
+
+class LossPlot(PlotextPlot):
+    """Loss by iteration or time, log-scale by default, thinned to ~2 points a column."""
+
+    def __init__(self, curves: list[Curve], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.curves = curves
+        self.view = PlotView()
+        self.painted_versions: tuple[int, ...] = ()
         self.painted = 0.0  # when the last repaint was scheduled (monotonic seconds)
 
-    def add(self, losses: Sequence[float]) -> None:
-        """Takes the next iterations' losses; the app repaints on its own timer."""
-        self.series.extend(losses)
-        self.changed = True
-
-    def reset(self) -> None:
-        """Forgets every point, for a restarted trainer (shown at once)."""
-        self.series = LossSeries()
-        self.refresh()
-
-    def set_log_scale(self, log_scale: bool) -> None:
-        """Switches between log and linear y (shown at once: the user pressed a key)."""
-        self.log_scale = log_scale
+    def show(self, curves: list[Curve] | None = None, view: PlotView | None = None) -> None:
+        """Draws other curves, or the same ones another way (at once: the user asked)."""
+        self.curves = self.curves if curves is None else curves
+        self.view = self.view if view is None else view
         self.refresh()
 
     def repaint_if_changed(self) -> None:
-        """Schedules a repaint when there is something new to show, once a second at most.
+        """Schedules a repaint when a series changed, once a second at most.
 
         A figure costs ~10 ms to rebuild here, and the trainers pay for it in CPU.
         """
         now = time.monotonic()
-        if self.changed and now - self.painted >= PLOT_SECONDS:
-            self.changed, self.painted = False, now
+        versions = tuple(curve.series.version for curve in self.curves)
+        if versions != self.painted_versions and now - self.painted >= PLOT_SECONDS:
+            self.painted_versions, self.painted = versions, now
             self.refresh()
 
     def replot(self) -> None:
@@ -85,14 +156,21 @@ class LossPlot(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         if self.size.height >= 14:  # below that the rows are worth more to the curve
-            plt.xlabel("iteration")
-        x, y = self.series.points(max(8, self.size.width), positive_only=self.log_scale)
-        if len(x):  # plotext's log scale fails on an empty figure
-            plt.yscale("log" if self.log_scale else "linear")
-            plt.plot(x.tolist(), y.tolist(), marker="braille")
-            low, high = float(y.min()), float(y.max())
-            plt.yticks(*y_ticks(low, high, self.log_scale, self.size.height // 3))
-            plt.xticks(*x_ticks(float(x.max()), self.size.width // 10))
+            plt.xlabel("seconds" if self.view.by_time else "iteration")
+        columns = max(8, self.size.width)
+        lines = [line for curve in self.curves for line in curve_lines(curve, self.view, columns)]
+        lines = [line for line in lines if len(line.x)]
+        if not lines:  # plotext's log scale fails on an empty figure
+            return
+        plt.yscale("log" if self.view.log_scale else "linear")
+        for line in lines:
+            plt.plot(line.x.tolist(), line.y.tolist(), marker="braille", color=line.colour,
+                     label=line.label or None)  # fmt: skip
+        y = np.concatenate([line.y for line in lines])
+        plt.yticks(*y_ticks(float(y.min()), float(y.max()), self.view.log_scale,
+                            self.size.height // 3))  # fmt: skip
+        last = max(float(line.x.max()) for line in lines)
+        plt.xticks(*x_ticks(last, self.size.width // 10, self.view.by_time))
 
     def render(self) -> RenderResult:
         """Re-plots from the series, then lets textual-plotext size and theme the figure."""

@@ -1,66 +1,92 @@
-"""Provides a loss history of bounded size: min/max buckets that merge as the run grows."""
+"""Provides a loss history of bounded size: min/max/mean buckets that merge as the run grows."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 CAPACITY = 1024  # buckets kept; even, so a full store halves exactly
 
 
+@dataclass(frozen=True)
+class StoredPoints:
+    """Every stored point (a bucket, or one loss not yet in a bucket), oldest first."""
+
+    iters: np.ndarray  # the first iteration each covers
+    times: np.ndarray  # seconds since the trainer started, at that iteration
+    lo: np.ndarray
+    hi: np.ndarray
+    mean: np.ndarray
+
+
 class LossSeries:
-    """Every loss of a run, summarised as (min, max) per bucket of `bucket` iterations.
+    """Every loss of a run, summarised as min, max, mean and start time per bucket.
 
     Memory and drawing cost stay fixed however long the run: when the buckets fill up,
-    neighbours merge and each bucket covers twice as many iterations.
+    neighbours merge and each bucket covers twice as many values. `stride` is the number of
+    iterations between values: 1 live, K for a run log that kept every K-th iteration.
     """
 
-    def __init__(self) -> None:
-        self.bucket = 1
-        self.filled = 0
-        self.lo = np.empty(CAPACITY)
-        self.hi = np.empty(CAPACITY)
-        self.tail = np.empty(0)  # losses not yet making a whole bucket
-        self.count = 0  # iterations received
+    def __init__(self, stride: int = 1) -> None:
+        self.stride = stride
+        self.version = 0  # changes whenever the series does, so plots know when to redraw
+        self.clear()
 
-    def extend(self, losses: Sequence[float]) -> None:
-        """Adds the next iterations' losses; NaN and inf are counted but never drawn."""
+    def clear(self) -> None:
+        """Forgets every value, for a restarted trainer."""
+        self.bucket, self.filled, self.count = 1, 0, 0
+        self.lo, self.hi, self.total, self.time = (np.empty(CAPACITY) for _ in range(4))
+        self.tail, self.tail_times = np.empty(0), np.empty(0)  # not yet a whole bucket
+        self.version += 1
+
+    def extend(self, losses: Sequence[float], times: Sequence[float] | None = None) -> None:
+        """Adds the next values, and when each was reached; NaN and inf are never drawn."""
         values = np.asarray(losses, dtype=np.float64)
         values = np.where(np.isfinite(values), values, np.nan)
+        when = np.asarray(times if times is not None and len(times) == len(values) else
+                          np.full(len(values), np.nan), dtype=np.float64)  # fmt: skip
         self.count += len(values)
         self.tail = np.concatenate([self.tail, values])
+        self.tail_times = np.concatenate([self.tail_times, when])
         while len(self.tail) >= self.bucket:
             if self.filled == CAPACITY:
                 self._merge_pairs()
                 continue
-            whole = min(len(self.tail) // self.bucket, CAPACITY - self.filled)
-            block = self.tail[: whole * self.bucket].reshape(whole, self.bucket)
-            self.lo[self.filled : self.filled + whole] = np.fmin.reduce(block, axis=1)
-            self.hi[self.filled : self.filled + whole] = np.fmax.reduce(block, axis=1)
-            self.filled += whole
-            self.tail = self.tail[whole * self.bucket :]
+            self._fill_buckets()
+        self.version += 1
+
+    def _fill_buckets(self) -> None:
+        whole = min(len(self.tail) // self.bucket, CAPACITY - self.filled)
+        block = self.tail[: whole * self.bucket].reshape(whole, self.bucket)
+        into = slice(self.filled, self.filled + whole)
+        self.lo[into] = np.fmin.reduce(block, axis=1)
+        self.hi[into] = np.fmax.reduce(block, axis=1)
+        self.total[into] = block.sum(axis=1)
+        self.time[into] = self.tail_times[: whole * self.bucket : self.bucket]
+        self.filled += whole
+        self.tail = self.tail[whole * self.bucket :]
+        self.tail_times = self.tail_times[whole * self.bucket :]
 
     def _merge_pairs(self) -> None:
         half = CAPACITY // 2
         self.lo[:half] = np.fmin(self.lo[0::2], self.lo[1::2])
         self.hi[:half] = np.fmax(self.hi[0::2], self.hi[1::2])
+        self.total[:half] = self.total[0::2] + self.total[1::2]
+        self.time[:half] = self.time[0::2]
         self.filled = half
         self.bucket *= 2
 
-    def points(self, columns: int, positive_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """About two points per column, max then min, for drawing: (iterations, losses)."""
-        lo = np.concatenate([self.lo[: self.filled], self.tail])
-        hi = np.concatenate([self.hi[: self.filled], self.tail])
-        if len(lo) == 0:
-            return np.empty(0), np.empty(0)
-        tail_starts = self.filled * self.bucket + np.arange(len(self.tail))
-        starts = np.concatenate([np.arange(self.filled) * self.bucket, tail_starts])
-        groups = max(1, min(columns, len(lo)))
-        edges = np.linspace(0, len(lo), groups + 1).astype(int)[:-1]
-        group_lo = np.fmin.reduceat(lo, edges)
-        group_hi = np.fmax.reduceat(hi, edges)
-        x = np.repeat(starts[edges], 2).astype(np.float64)
-        y = np.column_stack([group_hi, group_lo]).ravel()
-        keep = np.isfinite(y) & ((y > 0) if positive_only else True)
-        return x[keep], y[keep]
+    def stored(self) -> StoredPoints:
+        """The buckets, then the values not yet in one: at most 2 * CAPACITY points."""
+        filled = slice(0, self.filled)
+        in_tail = self.filled * self.bucket + np.arange(len(self.tail))
+        firsts = np.concatenate([np.arange(self.filled) * self.bucket, in_tail])
+        return StoredPoints(
+            iters=firsts * self.stride,
+            times=np.concatenate([self.time[filled], self.tail_times]),
+            lo=np.concatenate([self.lo[filled], self.tail]),
+            hi=np.concatenate([self.hi[filled], self.tail]),
+            mean=np.concatenate([self.total[filled] / self.bucket, self.tail]),
+        )

@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static
 
 from engine.config import TrainerSpec
 from engine.events import LossPoints, TrainerEnded, TrainerPaused
-from tui.widgets.loss_plot import LossPlot
+from engine.history import LossLog
+from tui.widgets.loss_plot import GHOST_COLOUR, TRAINER_COLOURS, Curve, LossPlot
+from tui.widgets.loss_series import LossSeries
 
 # A state's colour goes in the subtitle's markup: changing a CSS class would restyle the whole
 # panel, plot included, and a pause key would wait for four plots to be redrawn.
 STATE_COLOURS = {"starting": "$text-muted", "running": "$success", "pausing": "$warning",
                  "paused": "$warning", "done": "$primary", "diverged": "$error",
-                 "failed": "$error", "stopped": "$text-muted"}  # fmt: skip
+                 "failed": "$error", "stopped": "$text-muted",
+                 "unfinished": "$text-muted"}  # fmt: skip
 ALARMS = ("diverged", "failed")  # these also redden the border, through a class
 
 
 class TrainerPanel(Vertical, can_focus=True):
     """Shows one trainer; the app feeds it engine events and asks it to repaint on a timer."""
 
-    def __init__(self, spec: TrainerSpec, iters: int, run_device: str = "cpu") -> None:
+    def __init__(
+        self, spec: TrainerSpec, iters: int, run_device: str = "cpu", log_every: int = 10
+    ) -> None:
         super().__init__(id=f"panel-{spec.name}", classes="panel")
         self.trainer = spec.name
+        self.series = LossSeries()  # every iteration, for drawing
+        self.loss_log = LossLog(log_every)  # every K-th, for comparing, exporting and replaying
+        self.curve = Curve(self.series, TRAINER_COLOURS[spec.name])  # the title names it
         self.progress = ProgressBar(total=iters, show_eta=False, id="progress")
         self.stats = Static(id="stats")
-        self.plot = LossPlot(id="plot")
+        self.plot = LossPlot([self.curve], id="plot")
         self.restart(spec, iters, run_device)
 
     def compose(self) -> ComposeResult:
@@ -40,7 +50,8 @@ class TrainerPanel(Vertical, can_focus=True):
         self.set_run_device(run_device)
         self.state, self.message = "starting", ""
         self.done, self.loss, self.rate, self.elapsed = 0, float("nan"), 0.0, 0.0
-        self.plot.reset()
+        self.series.clear()
+        self.loss_log = LossLog(self.loss_log.every)
         self.progress.update(total=iters, progress=0)
         self.changed = True
 
@@ -51,7 +62,8 @@ class TrainerPanel(Vertical, can_focus=True):
 
     def take_points(self, event: LossPoints) -> None:
         """Takes a batch of losses (from the engine, via the app)."""
-        self.plot.add(event.losses)
+        self.series.extend(event.losses, event.times)
+        self.loss_log.add(event)
         self.done, self.loss = event.next_iter, event.losses[-1]
         if len(event.times) > 1 and event.times[-1] > event.times[0]:
             self.rate = (len(event.times) - 1) / (event.times[-1] - event.times[0])
@@ -59,6 +71,23 @@ class TrainerPanel(Vertical, can_focus=True):
         if self.state in ("starting", "paused") and len(event.losses) > 1:  # not "pausing"
             self.state = "running"
         self.changed = True
+
+    def load_past(self, log: LossLog, end: dict[str, Any] | None) -> None:
+        """Shows a past run of this trainer from its run log, and how it ended."""
+        self.loss_log, self.series.stride = log, log.every
+        self.series.extend(log.losses.tolist(), log.times.tolist())
+        self.done = int(end["iters"]) if end else log.size * log.every
+        self.loss = float(log.losses[-1]) if log.size else float("nan")
+        self.elapsed = float(log.times[-1]) if log.size else 0.0
+        self.state = str(end["event"]) if end else "unfinished"
+        self.message = str(end.get("message", "")) if end else ""
+        self.rate = float(end.get("it_s", 0.0)) if end else 0.0
+        self.changed = True
+
+    def set_ghost(self, ghost: LossSeries | None) -> None:
+        """Draws a past run's curve of this trainer faintly behind the live one."""
+        curves = [self.curve] if ghost is None else [Curve(ghost, GHOST_COLOUR, "past"), self.curve]
+        self.plot.show(curves)
 
     def take_paused(self, event: TrainerPaused) -> None:
         """The trainer is holding after event.iters iterations (shown at once)."""

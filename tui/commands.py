@@ -1,0 +1,52 @@
+"""Provides the dashboard's keys and the command palette's entries, from one table."""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+# (key, action, title: the footer's and the palette's, palette help: "" keeps it off the palette)
+# fmt: off
+ACTIONS = [
+    ("space", "toggle_pause", "Pause/resume", "Pause every trainer, or resume them"),
+    ("n", "step", "Step", "Advance every trainer one iteration"),
+    ("r", "restart", "Restart", "Restart every trainer from iteration 0"),
+    ("c", "controls", "Controls", "Sizes, iterations, seed, dtype, learning rates"),
+    ("d", "devices", "Device", "Move the torch trainers to another device"),
+    ("o", "view('overlay')", "Overlay", "All trainers' curves in one plot, or one each"),
+    ("s", "view('smoothing')", "Smoothing", "Cycle smoothing: off, 0.6, 0.9, 0.99"),
+    ("x", "view('x')", "x: iteration/time", "Plot loss by iteration or by wall time"),
+    ("l", "view('log')", "Log/linear", "Switch the plots' y scale"),
+    ("e", "view('equivalence')", "Equivalence", "Each trainer's loss against numpy's"),
+    ("g", "gradcheck", "Gradient check", "Backward passes against finite differences"),
+    ("v", "code", "Code", "Each trainer's step as source, side by side"),
+    ("w", "export", "Export CSV and SVG", "The losses as CSV, the screen as SVG"),
+    ("y", "command_line", "Command line", "The command that runs this again"),
+    ("left_square_bracket", "scale_lr(0.5)", "halve lr", ""),
+    ("right_square_bracket", "scale_lr(2)", "double lr", ""),
+    ("question_mark", "help", "Help", ""),
+    ("q", "quit", "Quit", ""),
+]
+# fmt: on
+FOOTER_ACTIONS = {
+    "toggle_pause",
+    "step",
+    "restart",
+    "controls",
+    "view('overlay')",
+    "view('smoothing')",
+    "help",
+    "quit",
+}  # fmt: skip
+TRAINING_ACTIONS = {"toggle_pause", "step", "restart", "controls", "devices", "scale_lr"}
+
+BINDINGS: list[BindingType] = [
+    *(
+        Binding(key, action, title, show=action in FOOTER_ACTIONS)
+        for key, action, title, _ in ACTIONS
+    ),
+    Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    Binding("right,down", "app.focus_next", "Next panel", show=False),
+    Binding("left,up", "app.focus_previous", "Previous panel", show=False),
+]
+
+PALETTE = [(title, help_text, action) for _, action, title, help_text in ACTIONS if help_text]

@@ -1,0 +1,117 @@
+"""Provides the dashboard: trainer panels side by side or overlaid in one plot, and equivalence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+
+from engine.config import RunConfig
+from engine.equivalence import equivalence
+from engine.replay import PastRun
+from tui.widgets.equivalence_panel import EquivalencePanel
+from tui.widgets.loss_plot import GHOST_COLOUR, SMOOTHING_STEPS, Curve, LossPlot, PlotView
+from tui.widgets.loss_series import LossSeries
+from tui.widgets.trainer_panel import ALARMS, TrainerPanel
+
+
+class Dashboard(Vertical):
+    """What the main screen shows; the app feeds its panels and asks it to repaint on a timer."""
+
+    def __init__(self, config: RunConfig) -> None:
+        super().__init__(id="dashboard")
+        self.config = config
+        self.view = PlotView()
+        self.ghosts: dict[str, LossSeries] = {}
+        self.overlay = LossPlot([], id="overlay")
+        self.equivalence = EquivalencePanel(id="equivalence")
+
+    def compose(self) -> ComposeResult:
+        with Grid(id="panels"):
+            for spec in self.config.specs():
+                yield TrainerPanel(spec, self.config.iters, self.config.device,
+                                   self.config.log_every)  # fmt: skip
+        yield self.overlay
+        yield self.equivalence
+
+    def on_mount(self) -> None:
+        self.overlay.show(self.overlay_curves())
+
+    def panel(self, name: str) -> TrainerPanel:
+        return self.query_one(f"#panel-{name}", TrainerPanel)
+
+    def panels(self) -> list[TrainerPanel]:
+        return list(self.query(TrainerPanel))
+
+    def restart(self, names: Iterable[str], config: RunConfig) -> None:
+        """Clears the named trainers' panels for a fresh run with these settings."""
+        self.config = config
+        for name in names:
+            self.panel(name).restart(config.spec(name), config.iters, config.device)
+        for panel in self.panels():
+            panel.set_run_device(config.device)
+
+    def load_past(self, past: PastRun) -> None:
+        """Fills the panels from a past run's log (a replay)."""
+        for panel in self.panels():
+            if panel.trainer in past.logs:
+                panel.load_past(past.logs[panel.trainer], past.ends.get(panel.trainer))
+        self.overlay.show(self.overlay_curves())
+
+    def set_ghosts(self, past: PastRun) -> None:
+        """Draws a past run's curves faintly behind the live ones."""
+        for name, log in past.logs.items():
+            self.ghosts[name] = LossSeries(stride=log.every)
+            self.ghosts[name].extend(log.losses.tolist(), log.times.tolist())
+        for panel in self.panels():
+            panel.set_ghost(self.ghosts.get(panel.trainer))
+        self.overlay.show(self.overlay_curves())
+
+    def overlay_curves(self) -> list[Curve]:
+        ghosts = [Curve(series, GHOST_COLOUR, "") for series in self.ghosts.values()]
+        if ghosts:
+            ghosts[0] = replace(ghosts[0], label="past run")
+        return ghosts + [replace(panel.curve, label=panel.trainer) for panel in self.panels()]
+
+    def change_view(self, what: str) -> str:
+        """Applies a view key (log, x, smoothing, overlay, equivalence); says what it did."""
+        if what == "overlay":
+            self.toggle_class("-overlay")
+            return "all trainers in one plot" if self.has_class("-overlay") else "one plot each"
+        if what == "equivalence":
+            self.toggle_class("-equivalence")
+            self.repaint()
+            return "equivalence shown" if self.has_class("-equivalence") else "equivalence hidden"
+        view = self.view
+        if what == "log":
+            view = replace(view, log_scale=not view.log_scale)
+        elif what == "x":
+            view = replace(view, by_time=not view.by_time)
+        elif what == "smoothing":
+            index = SMOOTHING_STEPS.index(view.smoothing)  # off, 0.6, 0.9, 0.99, off…
+            view = replace(view, smoothing=SMOOTHING_STEPS[(index + 1) % len(SMOOTHING_STEPS)])
+        self.view = view
+        for plot in self.query(LossPlot):
+            plot.show(view=view)
+        return describe_view(view)
+
+    def repaint(self) -> None:
+        """A few times a second: redraw what changed and is shown."""
+        for panel in self.panels():
+            panel.repaint()
+        if self.has_class("-overlay"):
+            self.overlay.repaint_if_changed()
+        if self.has_class("-equivalence"):
+            logs = {panel.trainer: panel.loss_log for panel in self.panels()}
+            broken = {panel.trainer: panel.done for panel in self.panels() if panel.state in ALARMS}
+            self.equivalence.show_report(equivalence(self.config, logs, broken))
+
+
+def describe_view(view: PlotView) -> str:
+    """The view in a few words, for a notification."""
+    scale = "log" if view.log_scale else "linear"
+    axis = "by wall time" if view.by_time else "by iteration"
+    smoothing = f"smoothing {view.smoothing:g}" if view.smoothing else "no smoothing"
+    return f"{scale} y, {axis}, {smoothing}"

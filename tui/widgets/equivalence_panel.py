@@ -1,0 +1,54 @@
+"""Provides the equivalence panel: each trainer's loss against numpy's, and a verdict."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from engine.equivalence import Comparison, Report
+
+
+def comparison_row(comparison: Comparison) -> list[Text]:
+    """A table row: the latest and largest relative differences, coloured against the tolerance."""
+    tolerance = comparison.tolerance
+
+    def against_tolerance(value: float) -> Text:
+        return Text(f"{value:.1e}", style="green" if value <= tolerance else "red")
+
+    verdict = Text(comparison.verdict, style={"match": "bold green", "waiting": "dim"}.get(
+        comparison.verdict, "bold red"))  # fmt: skip
+    if comparison.expected:
+        verdict.append(f"  expected: {', '.join(comparison.expected)}", style="yellow")
+    if not comparison.checked:
+        return [Text(comparison.trainer), Text("-"), Text("-"), Text("-"), Text(f"{tolerance:g}"),
+                verdict]  # fmt: skip
+    return [
+        Text(comparison.trainer),
+        Text(str(comparison.latest_iter)),
+        against_tolerance(comparison.latest),
+        against_tolerance(comparison.worst),
+        Text(f"{tolerance:g}"),
+        verdict,
+    ]
+
+
+class EquivalencePanel(Static):
+    """Shows an equivalence report; the dashboard hands it a fresh one a few times a second."""
+
+    report: Report | None = None  # the one shown
+
+    def show_report(self, report: Report) -> None:
+        """Draws the report as a table, or says why nothing is compared."""
+        self.report = report
+        self.border_title = "equivalence (e)"
+        if report.reason:
+            self.update(Text(report.reason, style="yellow"))
+            return
+        table = Table(box=None, padding=(0, 1), expand=True)
+        for heading in ("trainer", "iteration", f"vs {report.reference}", "max so far",
+                        "tolerance", "verdict"):  # fmt: skip
+            table.add_column(heading, no_wrap=True)
+        for comparison in report.comparisons:
+            table.add_row(*comparison_row(comparison))
+        self.update(table)
