@@ -214,7 +214,7 @@ class MlpApp(App[int]):
         self.push_screen(TextScreen("The command that runs this again (copied)", line))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.BINDINGS))
+        self.push_screen(HelpScreen(self.BINDINGS, commands.DETAILS))
 
     async def action_quit(self) -> None:
         """q or ctrl+c."""
@@ -240,13 +240,3 @@ class MlpApp(App[int]):
         for title, help_text, action in commands.PALETTE:
             if self.check_action(action.split("(")[0], ()):
                 yield SystemCommand(title, help_text, partial(self.run_action, action))
-
-
-def run_app(config: RunConfig, jsonl: IO[str] | None, workers: str, **options: object) -> int:
-    """Runs the dashboard until the user quits; returns the exit code."""
-    app = MlpApp(config, jsonl, workers, **options)  # type: ignore[arg-type]
-    try:
-        app.run()
-    finally:
-        app.runner.stop()  # already done on unmount; here too if the app crashed before it
-    return app.return_code or 0

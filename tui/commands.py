@@ -49,4 +49,5 @@ BINDINGS: list[BindingType] = [
     Binding("left,up", "app.focus_previous", "Previous panel", show=False),
 ]
 
+DETAILS = {action: help_text for _, action, _, help_text in ACTIONS}
 PALETTE = [(title, help_text, action) for _, action, title, help_text in ACTIONS if help_text]

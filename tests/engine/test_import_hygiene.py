@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
-ENGINE_MODULES = [
-    "config",
-    "data",
-    "devices",
-    "events",
-    "gradcheck",
-    "headless",
-    "loop",
-    "numpy_mlp",
-    "records",
-    "runner",
-    "torch_mlp",
-    "trainers",
-    "workers",
-    "cli",
-]
+ENGINE_MODULES = sorted(
+    path.stem
+    for path in (Path(__file__).parents[2] / "engine").glob("*.py")
+    if path.stem != "__init__"
+)
 
 
 def loaded_after(code: str) -> set[str]:
@@ -45,3 +35,8 @@ def test_numpy_trainer_and_its_run_import_no_torch() -> None:
         "build_trainer(c, c.spec('numpy'), make_start(c)).step()"
     )
     assert "torch" not in modules and "numpy" in modules
+
+
+def test_the_app_starts_without_importing_torch() -> None:
+    """torch costs seconds of CPU to import; the app leaves it to the trainers' processes."""
+    assert "torch" not in loaded_after("import tui.main, tui.app")

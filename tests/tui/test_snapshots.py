@@ -12,9 +12,9 @@ from tui.app import MlpApp
 from tui.widgets.trainer_panel import TrainerPanel
 
 
-def synthetic_app() -> MlpApp:
+def synthetic_app(**changes: object) -> MlpApp:
     """The seed's run, not started, so the test feeds it the same losses every time."""
-    return MlpApp(RunConfig(), None, "thread", autostart=False)
+    return MlpApp(RunConfig(**changes), None, "thread", autostart=False)  # type: ignore[arg-type]
 
 
 async def feed_losses(pilot: Pilot) -> None:
@@ -46,5 +46,7 @@ async def overlay_smoothed_with_equivalence(pilot: Pilot) -> None:
 
 def test_overlay_with_smoothing_and_the_equivalence_panel(snap_compare) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(
-        synthetic_app(), terminal_size=(120, 36), run_before=overlay_smoothed_with_equivalence
+        synthetic_app(same_start=True),
+        terminal_size=(120, 36),
+        run_before=overlay_smoothed_with_equivalence,
     )

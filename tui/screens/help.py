@@ -18,15 +18,17 @@ EXTRA_KEYS = [
 ]
 
 
-def key_lines(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
-    """(keys, what they do) for each binding with a description."""
+def key_lines(bindings: Iterable[BindingType], details: dict[str, str]) -> list[tuple[str, str]]:
+    """(keys, what they do) for each binding with a description, and details by action."""
     lines = []
     for binding in bindings:
         if isinstance(binding, Binding) and binding.description:
             keys = binding.key.replace("left_square_bracket", "[").replace(
                 "right_square_bracket", "]"
             )
-            lines.append((keys.replace("question_mark", "?"), binding.description))
+            detail = details.get(binding.action, "")
+            what = f"{binding.description}: {detail}" if detail else binding.description
+            lines.append((keys.replace("question_mark", "?"), what))
     return lines + EXTRA_KEYS
 
 
@@ -35,9 +37,9 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
 
-    def __init__(self, bindings: Iterable[BindingType]) -> None:
+    def __init__(self, bindings: Iterable[BindingType], details: dict[str, str]) -> None:
         super().__init__()
-        self.lines = key_lines(bindings)
+        self.lines = key_lines(bindings, details)
 
     def compose(self) -> ComposeResult:
         width = max(len(keys) for keys, _ in self.lines)

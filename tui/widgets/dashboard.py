@@ -10,6 +10,7 @@ from textual.containers import Grid, Vertical
 
 from engine.config import RunConfig
 from engine.equivalence import equivalence
+from engine.history import LossLog
 from engine.replay import PastRun
 from tui.widgets.equivalence_panel import EquivalencePanel
 from tui.widgets.loss_plot import GHOST_COLOUR, SMOOTHING_STEPS, Curve, LossPlot, PlotView
@@ -55,9 +56,9 @@ class Dashboard(Vertical):
 
     def load_past(self, past: PastRun) -> None:
         """Fills the panels from a past run's log (a replay)."""
-        for panel in self.panels():
-            if panel.trainer in past.logs:
-                panel.load_past(past.logs[panel.trainer], past.ends.get(panel.trainer))
+        for panel in self.panels():  # one that failed before its first point has no log
+            log = past.logs.get(panel.trainer, LossLog(past.config.log_every))
+            panel.load_past(log, past.ends.get(panel.trainer))
         self.overlay.show(self.overlay_curves())
 
     def set_ghosts(self, past: PastRun) -> None:

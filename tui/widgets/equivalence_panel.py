@@ -47,8 +47,9 @@ class EquivalencePanel(Static):
             return
         table = Table(box=None, padding=(0, 1), expand=True)
         for heading in ("trainer", "iteration", f"vs {report.reference}", "max so far",
-                        "tolerance", "verdict"):  # fmt: skip
-            table.add_column(heading, no_wrap=True)
+                        "tolerance"):  # fmt: skip
+            table.add_column(heading, no_wrap=True, min_width=len(heading) + 1)
+        table.add_column("verdict", ratio=1)  # takes the rest of the width, and wraps
         for comparison in report.comparisons:
             table.add_row(*comparison_row(comparison))
         self.update(table)
