@@ -1,6 +1,6 @@
 """Provides the equivalence margin: how far correct implementations drift apart, by dtype.
 
-Run: python -m bench.equivalence_margin [--iters 1000]
+Run: python -m bench.equivalence_margin [--iters 1000] [--device cpu]
 Same start, plain SGD at lr 1e-6 for all four, the seed's sizes, every iteration compared with
 numpy's: the largest relative difference with and without the rounding floor the equivalence
 panel uses, against the panel's tolerance.
@@ -27,10 +27,12 @@ def losses(config: RunConfig, name: str) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--iters", type=int, default=1000)
-    iters = parser.parse_args().iters
+    parser.add_argument("--device", default="cpu", help="where the torch trainers run")
+    args = parser.parse_args()
     print(f"{'dtype':<8} {'trainer':<15} {'no floor':>9} {'floor':>9} {'tolerance':>9}")
     for dtype in ("float64", "float32"):
-        config = validate(RunConfig(iters=iters, same_start=True, optimizer="sgd", dtype=dtype,
+        config = validate(RunConfig(iters=args.iters, same_start=True, optimizer="sgd",
+                                    dtype=dtype, device=args.device,
                                     lr=dict.fromkeys(TRAINERS, 1e-6)))  # fmt: skip
         reference = losses(config, "numpy")
         for name in TRAINERS[1:]:

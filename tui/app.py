@@ -211,7 +211,8 @@ class MlpApp(App[int]):
     def action_command_line(self) -> None:
         line = command_line(self.config, build_parser())
         self.copy_to_clipboard(line)
-        self.push_screen(TextScreen("The command that runs this again (copied)", line))
+        title = "The command that runs this again (also in the clipboard, if the terminal lets)"
+        self.push_screen(TextScreen(title, line))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS, commands.DETAILS))
