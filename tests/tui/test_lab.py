@@ -63,7 +63,7 @@ async def test_equivalence_panel_gives_match_for_same_start_and_says_why_not_oth
 
 async def test_gradcheck_and_code_view_open_and_close() -> None:
     app = small_app(iters=10**6, trainers=("numpy", "torch-manual", "torch-autograd"))
-    async with app.run_test(size=(160, 48)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("g")
         screen = app.screen
         assert isinstance(screen, GradcheckScreen)
@@ -74,6 +74,11 @@ async def test_gradcheck_and_code_view_open_and_close() -> None:
         assert isinstance(code, CodeScreen)
         titles = [str(column.border_title) for column in code.query(".code-column")]
         assert titles == ["numpy", "torch-manual", "torch-autograd"]
+        assert str(code.focused.border_title) == "numpy"  # type: ignore[union-attr]
+        await pilot.press("right", "right")  # the next trainers, brought into view
+        assert str(code.focused.border_title) == "torch-autograd"  # type: ignore[union-attr]
+        await pilot.press("left")
+        assert str(code.focused.border_title) == "torch-manual"  # type: ignore[union-attr]
         await pilot.press("escape")
         assert not isinstance(app.screen, CodeScreen)
         await pilot.press("q")

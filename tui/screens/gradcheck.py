@@ -21,7 +21,7 @@ from engine.gradcheck import PASS_BELOW, GradRow, check_gradients
 
 def rows_table(rows: list[GradRow]) -> Table:
     """The check's rows as a table, pass in green and fail in red."""
-    table = Table(box=None, padding=(0, 1))
+    table = Table(box=None, padding=(0, 1, 0, 0))
     for heading in ("trainer", "param", "method", "entries", "rel error", "result"):
         table.add_column(heading, no_wrap=True)
     for row in rows:
