@@ -100,9 +100,13 @@ def curve_lines(curve: Curve, view: PlotView, columns: int) -> list[Line]:
     x = points.times if view.by_time else points.iters.astype(np.float64)
     starts = group_starts(len(x), columns)
     raw_x = np.repeat(x[starts], 2)
-    raw_y = np.column_stack(
+    extremes = np.column_stack(
         [np.fmax.reduceat(points.hi, starts), np.fmin.reduceat(points.lo, starts)]
-    ).ravel()
+    )
+    # max then min, then min then max: the line runs down a column's span, along to the next,
+    # up that one: one stroke a column instead of two (plotext 20-33% faster, noisy losses)
+    extremes[1::2] = extremes[1::2, ::-1]
+    raw_y = extremes.ravel()
     if not view.smoothing:
         return [_drawable(Line(raw_x, raw_y, curve.colour, curve.label), view)]
     ends = np.append(starts[1:], len(x)) - 1
