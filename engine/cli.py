@@ -169,7 +169,11 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     if args.config is not None:
-        args = parser.parse_args(toml_argv(args.config, parser) + argv)
+        from_file = toml_argv(args.config, parser)
+        try:  # the flags alone parsed, so what fails now is in the file
+            args = parser.parse_args(from_file + argv)
+        except ConfigError as error:
+            raise ConfigError(f"in {args.config}: {error}") from None
     if args.headless and (args.replay or args.compare):
         raise ConfigError("--replay and --compare draw in the dashboard; leave out --headless")
     return args, config_from_args(args)
