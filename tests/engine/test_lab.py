@@ -150,8 +150,9 @@ def test_a_toml_run_spec_takes_the_flags_keys_and_flags_override_it(tmp_path) ->
 def test_bad_run_specs_say_what_is_wrong(tmp_path, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
     spec = tmp_path / "run.toml"
     spec.write_text(text)
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as refused:
         parse(["--config", str(spec)])
+    assert str(spec) in str(refused.value)  # the file is named
 
 
 @pytest.mark.parametrize(
