@@ -64,8 +64,8 @@ class Dashboard(Vertical):
     def set_ghosts(self, past: PastRun) -> None:
         """Draws a past run's curves faintly behind the live ones."""
         for name, log in past.logs.items():
-            self.ghosts[name] = LossSeries(stride=log.every)
-            self.ghosts[name].extend(log.losses.tolist(), log.times.tolist())
+            self.ghosts[name] = LossSeries()
+            self.ghosts[name].load(log)
         for panel in self.panels():
             panel.set_ghost(self.ghosts.get(panel.trainer))
         self.overlay.show(self.overlay_curves())

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.history import LossLog
+
 CAPACITY = 1024  # buckets kept; even, so a full store halves exactly
 
 
@@ -40,6 +42,12 @@ class LossSeries:
         self.lo, self.hi, self.total, self.time = (np.empty(CAPACITY) for _ in range(4))
         self.tail, self.tail_times = np.empty(0), np.empty(0)  # not yet a whole bucket
         self.version += 1
+
+    def load(self, log: LossLog) -> None:
+        """Holds a run log's losses instead: every K-th iteration, K apart on the x axis."""
+        self.clear()
+        self.stride = log.every
+        self.extend(log.losses.tolist(), log.times.tolist())
 
     def extend(self, losses: Sequence[float], times: Sequence[float] | None = None) -> None:
         """Adds the next values, and when each was reached; NaN and inf are never drawn."""

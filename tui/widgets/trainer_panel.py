@@ -74,8 +74,8 @@ class TrainerPanel(Vertical, can_focus=True):
 
     def load_past(self, log: LossLog, end: dict[str, Any] | None) -> None:
         """Shows a past run of this trainer from its run log, and how it ended."""
-        self.loss_log, self.series.stride = log, log.every
-        self.series.extend(log.losses.tolist(), log.times.tolist())
+        self.loss_log = log
+        self.series.load(log)
         self.done = int(end["iters"]) if end else log.size * log.every
         self.loss = float(log.losses[-1]) if log.size else float("nan")
         self.elapsed = float(log.times[-1]) if log.size else 0.0
