@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -120,8 +121,8 @@ def _counts(config: RunConfig) -> dict[str, int]:
     }
 
 
-def _check_names(kind: str, names: object, accepted: tuple[str, ...]) -> None:
-    for name in names:  # type: ignore[attr-defined]
+def _check_names(kind: str, names: Iterable[str], accepted: tuple[str, ...]) -> None:
+    for name in names:
         if name not in accepted:
             raise ConfigError(f"unknown {kind} {name!r}; accepted: {', '.join(accepted)}")
 

@@ -104,7 +104,15 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     return {key: array.astype(np.float64) for key, array in arrays.items()}
 
 
-def _check_shapes(path: Path, x, y, w1, w2, b1, b2) -> None:  # type: ignore[no-untyped-def]
+def _check_shapes(
+    path: Path,
+    x: np.ndarray,
+    y: np.ndarray,
+    w1: np.ndarray,
+    w2: np.ndarray,
+    b1: np.ndarray | None,
+    b2: np.ndarray | None,
+) -> None:
     if x.ndim != 2 or y.ndim != 2 or w1.ndim != 2 or w2.ndim != 2:
         raise ConfigError(f"{path}: x, y, w1, w2 must be 2-D arrays")
     n, d_in = x.shape

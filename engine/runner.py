@@ -10,6 +10,7 @@ from functools import partial
 from engine.config import RunConfig
 from engine.data import Start, load_start, make_data
 from engine.events import Event
+from engine.loop import Gate
 from engine.workers import (
     WORKER_MODES,
     ProcessWorker,
@@ -88,7 +89,7 @@ class Runner:
             if worker.thread.is_alive() or not worker.thread.ident
         ]
 
-    def _gates(self, names: Iterable[str] | None):  # type: ignore[no-untyped-def]
+    def _gates(self, names: Iterable[str] | None) -> list[Gate]:
         chosen = (
             self.workers
             if names is None

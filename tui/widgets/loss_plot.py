@@ -111,9 +111,10 @@ def curve_lines(curve: Curve, view: PlotView, columns: int) -> list[Line]:
         return [_drawable(Line(raw_x, raw_y, curve.colour, curve.label), view)]
     ends = np.append(starts[1:], len(x)) - 1
     smooth_y = debiased_ema(points.mean, view.smoothing)[ends]
-    faint = tuple(channel // 3 + 40 for channel in curve.colour)
+    red, green, blue = curve.colour
+    faint = (red // 3 + 40, green // 3 + 40, blue // 3 + 40)
     return [
-        _drawable(Line(raw_x, raw_y, faint, ""), view),  # type: ignore[arg-type]
+        _drawable(Line(raw_x, raw_y, faint, ""), view),
         _drawable(Line(x[ends], smooth_y, curve.colour, curve.label), view),
     ]
 
