@@ -82,19 +82,19 @@ def check_gradients(config: RunConfig, max_entries: int = 100) -> list[GradRow]:
     rows = []
     for name in ("numpy", "torch-manual", "torch-autograd"):
         trainer: Any = build_trainer(config, config.spec(name), start)
+        autograd_rows: list[GradRow] = []
         if name == "torch-autograd":
-            from engine.torch_gradcheck import ModelUnderCheck
+            from engine.torch_gradcheck import ModelUnderCheck, autograd_gradcheck
 
             trainer = ModelUnderCheck(trainer)
+            autograd_rows = autograd_gradcheck(trainer, max_entries)
+        sizes = {key: int(np.prod(param.shape)) for key, param in trainer.parameters().items()}
         errors = finite_difference_errors(trainer, eps=EPS, max_entries=max_entries)
         for parameter, error in errors.items():
-            entries = min(max_entries, int(np.prod(trainer.parameters()[parameter].shape)))
-            rows.append(GradRow(name, parameter, "finite differences", entries, error,
+            rows.append(GradRow(name, parameter, "finite differences",
+                                min(max_entries, sizes[parameter]), error,
                                 error < PASS_BELOW))  # fmt: skip
-        if name == "torch-autograd":
-            from engine.torch_gradcheck import autograd_gradcheck
-
-            rows += autograd_gradcheck(trainer, max_entries)
+        rows += autograd_rows
     return rows
 
 

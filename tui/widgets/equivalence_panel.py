@@ -36,12 +36,12 @@ def comparison_row(comparison: Comparison) -> list[Text]:
 class EquivalencePanel(Static):
     """Shows an equivalence report; the dashboard hands it a fresh one a few times a second."""
 
+    BORDER_TITLE = "equivalence (e)"
     report: Report | None = None  # the one shown
 
     def show_report(self, report: Report) -> None:
         """Draws the report as a table, or says why nothing is compared."""
         self.report = report
-        self.border_title = "equivalence (e)"
         if report.reason:
             self.update(Text(report.reason, style="yellow"))
             return
