@@ -131,7 +131,7 @@ async def test_help_lists_the_keys() -> None:
     app = small_app(autostart=False, trainers=("numpy",))
     async with app.run_test() as pilot:
         await pilot.press("question_mark")
-        text = str(app.screen.query_one("#help-text").render())
+        text = str(app.screen.query_one("#text-body").render())
         for key in ("space", "n", "r", "l", "c", "d", "[", "]", "q", "tab"):
             assert f"\n{key}" in "\n" + text, key
         await pilot.press("escape")

@@ -32,26 +32,6 @@ def key_lines(bindings: Iterable[BindingType], details: dict[str, str]) -> list[
     return lines + EXTRA_KEYS
 
 
-class HelpScreen(ModalScreen[None]):
-    """Lists the keys; any of escape, q or ? closes it."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close")]
-
-    def __init__(self, bindings: Iterable[BindingType], details: dict[str, str]) -> None:
-        super().__init__()
-        self.lines = key_lines(bindings, details)
-
-    def compose(self) -> ComposeResult:
-        width = max(len(keys) for keys, _ in self.lines)
-        text = "\n".join(f"{keys:<{width}}  {what}" for keys, what in self.lines)
-        with Vertical(id="help"):
-            yield Static("Keys", id="help-title")
-            yield Static(text, id="help-text", markup=False)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
 class TextScreen(ModalScreen[None]):
     """A title and a text the user can read and select; escape or q closes it."""
 
@@ -68,3 +48,14 @@ class TextScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class HelpScreen(TextScreen):
+    """Lists the keys; any of escape, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("question_mark", "close", "Close")]
+
+    def __init__(self, bindings: Iterable[BindingType], details: dict[str, str]) -> None:
+        lines = key_lines(bindings, details)
+        width = max(len(keys) for keys, _ in lines)
+        super().__init__("Keys", "\n".join(f"{keys:<{width}}  {what}" for keys, what in lines))
