@@ -76,12 +76,11 @@ class TrainerPanel(Vertical, can_focus=True):
         """Shows a past run of this trainer from its run log, and how it ended."""
         self.loss_log = log
         self.series.load(log)
-        self.done = int(end["iters"]) if end else log.size * log.every
+        end = end or {"event": "unfinished", "iters": log.size * log.every}
+        self.done, self.state = int(end["iters"]), str(end["event"])
+        self.message, self.rate = str(end.get("message", "")), float(end.get("it_s", 0.0))
         self.loss = float(log.losses[-1]) if log.size else float("nan")
         self.elapsed = float(log.times[-1]) if log.size else 0.0
-        self.state = str(end["event"]) if end else "unfinished"
-        self.message = str(end.get("message", "")) if end else ""
-        self.rate = float(end.get("it_s", 0.0)) if end else 0.0
         self.changed = True
 
     def set_ghost(self, ghost: LossSeries | None) -> None:
