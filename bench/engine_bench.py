@@ -16,9 +16,10 @@ import torch
 
 from bench.seed_loops import SEED_LOOPS
 from engine.config import TRAINERS, RunConfig, validate
+from engine.data import make_start
 from engine.events import TrainerEnded
 from engine.loop import Gate, train
-from engine.runner import Runner, make_start
+from engine.runner import Runner
 from engine.trainers import build_trainer, start_params
 
 

@@ -13,8 +13,8 @@ import argparse
 import numpy as np
 
 from engine.config import TRAINERS, RunConfig, validate
+from engine.data import make_start
 from engine.equivalence import TOLERANCE, relative_differences
-from engine.runner import make_start
 from engine.trainers import build_trainer
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 from pathlib import Path
@@ -137,14 +138,18 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     return with_device(config)
 
 
-def with_device(config: RunConfig) -> RunConfig:
-    """Checks the device exists and the torch arrays fit on it; cuda becomes cuda:0."""
+def with_device(config: RunConfig, running: RunConfig | None = None) -> RunConfig:
+    """Checks the device exists and the torch arrays fit on it; cuda becomes cuda:0.
+
+    Args:
+        running: the run these settings replace (its device memory is counted as free).
+    """
     if config.device == "cpu" or all(name == "numpy" for name in config.trainers):
         return config
     from engine.devices import check_device_memory, resolve_device
 
-    config = config.with_changes(device=resolve_device(config.device))
-    check_device_memory(config)
+    config = dataclasses.replace(config, device=resolve_device(config.device))
+    check_device_memory(config, running)
     return config
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 TRAINERS = ("numpy", "torch-manual", "torch-autograd", "torch-optim")
@@ -60,15 +60,21 @@ class RunConfig:
     log_every: int = 10
 
     def with_changes(self, **changes: object) -> RunConfig:
-        """Returns a validated copy with the given fields replaced."""
-        return validate(replace(self, **changes))  # type: ignore[arg-type]
+        """Returns a validated copy with the given fields replaced.
+
+        The memory check asks only for what the change adds: this run's arrays are already held.
+        """
+        new = validate(replace(self, **changes), fits_here=False)  # type: ignore[arg-type]
+        check_memory(new, held=host_bytes(self))
+        return new
 
     def spec(self, name: str) -> TrainerSpec:
         """Resolves one trainer's settings from the run's and the seed's defaults."""
         return TrainerSpec(
             name=name,
             lr=self.lr.get(name, SEED_LR[name]),
-            optimizer=self.optimizer,
+            # the other three step by hand with plain SGD: the choice is torch-optim's alone
+            optimizer=self.optimizer if name == "torch-optim" else "sgd",
             init=self.init or ("normal" if self.same_start else SEED_INIT.get(name, "default")),
             bias=not self.no_bias and (self.same_start or SEED_BIAS.get(name, True)),
             dtype=self.trainer_dtype(name),
@@ -160,23 +166,54 @@ def host_bytes(config: RunConfig) -> int:
 
 
 def available_bytes() -> int:
-    """Physical memory free for new allocations on this machine."""
+    """Memory new allocations can take without swapping: Linux's MemAvailable.
+
+    MemAvailable counts the page cache the kernel would drop; free pages alone (MemFree) do not,
+    and fall as the cache grows. Free pages are the fallback where there is no /proc/meminfo.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return 1 << 62
 
 
-def check_fits(config: RunConfig, need: int, have: int, where: str) -> None:
-    """Refuses sizes whose arrays would not fit, before anything is allocated."""
-    if need > have:
+def check_fits(config: RunConfig, need: int, have: int, where: str, held: int = 0) -> None:
+    """Refuses sizes whose arrays would not fit, before anything is allocated.
+
+    Args:
+        need: bytes the run takes; held: bytes of it already allocated (a running run's).
+    """
+    if need - held > have:
+        more = f" more than the {held / 2**30:.1f} GiB it holds" if held else ""
         raise ConfigError(
             f"sizes n={config.n} d_in={config.d_in} hidden={config.hidden} d_out={config.d_out} "
-            f"need about {need / 2**30:.1f} GiB but {where} has {have / 2**30:.1f} GiB free; "
-            "choose smaller sizes"
+            f"need about {need / 2**30:.1f} GiB ({(need - held) / 2**30:.1f} GiB{more}) but "
+            f"{where} has {have / 2**30:.1f} GiB available; choose smaller sizes"
         )
 
 
-def check_memory(config: RunConfig) -> None:
-    """Refuses sizes whose arrays would not fit in host memory."""
-    check_fits(config, host_bytes(config), available_bytes(), "this machine")
+def check_memory(config: RunConfig, held: int = 0) -> None:
+    """Refuses sizes whose arrays would not fit in host memory (held: already allocated)."""
+    check_fits(config, host_bytes(config), available_bytes(), "this machine", held)
+
+
+# The settings whose whole effect is in the trainers' resolved specs; any other change (sizes,
+# data seed, iterations, a loaded start, and whatever is added later) concerns every trainer.
+PER_TRAINER = frozenset(
+    {"lr", "optimizer", "init", "no_bias", "same_start", "dtype", "device", "trainers"}
+)
+
+
+def changed_trainers(old: RunConfig, new: RunConfig) -> list[str]:
+    """The trainers a change of settings restarts: those whose own spec or shared data changed."""
+    names = [item.name for item in fields(RunConfig) if item.name not in PER_TRAINER]
+    if any(getattr(old, name) != getattr(new, name) for name in names):
+        return list(new.trainers)
+    return [name for name in new.trainers if old.spec(name) != new.spec(name)]

@@ -45,6 +45,13 @@ def make_data(config: RunConfig) -> Dataset:
     return Dataset(x, y)
 
 
+def make_start(config: RunConfig) -> Start:
+    """The run's shared data: loaded from --init-from, or drawn from the seed."""
+    if config.init_from is not None:
+        return load_start(config.init_from)
+    return Start(make_data(config))
+
+
 def initial_params(spec: TrainerSpec, d_in: int, hidden: int, d_out: int) -> Params:
     """Draws a trainer's starting weights.
 

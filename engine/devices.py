@@ -66,12 +66,24 @@ def resolve_device(name: str, devices: list[DeviceInfo] | None = None) -> str:
     raise ConfigError(f"device {name!r} is not available; available: {', '.join(ids)}")
 
 
-def check_device_memory(config: RunConfig) -> None:
-    """Refuses sizes whose torch arrays would not fit in the chosen CUDA device's free memory."""
+def check_device_memory(config: RunConfig, running: RunConfig | None = None) -> None:
+    """Refuses sizes whose torch arrays would not fit in the chosen CUDA device's free memory.
+
+    Args:
+        running: the run these settings replace; what it holds on the same device is counted
+            as free, since its trainers stop first.
+    """
     if not config.device.startswith("cuda"):
         return
     import torch
 
     free, _total = torch.cuda.mem_get_info(torch.device(config.device))
-    torch_trainers = tuple(name for name in config.trainers if name != "numpy")
-    check_fits(config, estimated_bytes(config, torch_trainers), int(free), config.device)
+    held = 0
+    if running is not None and running.device == config.device:
+        held = estimated_bytes(running, _torch_trainers(running))
+    need = estimated_bytes(config, _torch_trainers(config))
+    check_fits(config, need, int(free), config.device, held)
+
+
+def _torch_trainers(config: RunConfig) -> tuple[str, ...]:
+    return tuple(name for name in config.trainers if name != "numpy")

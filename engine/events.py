@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.config import RunConfig
+
 DONE, DIVERGED, FAILED, STOPPED = "done", "diverged", "failed", "stopped"
 
 
@@ -50,4 +52,17 @@ class TrainerEnded:
         return self.iters / self.wall if self.wall > 0 else 0.0
 
 
-Event = LossPoints | TrainerPaused | TrainerEnded
+@dataclass(frozen=True)
+class TrainerStarted:
+    """A trainer starts from iteration 0 with these settings; its earlier events are all sent.
+
+    The runner sends it in this process (it never crosses a pipe) after the trainer's previous
+    run, if any, has stopped and reported its end, and before the new run's first point.
+    """
+
+    trainer: str
+    config: RunConfig
+    run: int = 0
+
+
+Event = LossPoints | TrainerPaused | TrainerEnded | TrainerStarted

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from engine.config import RunConfig
-from engine.runner import make_start
+from engine.data import make_start
 from engine.trainers import build_trainer
 
 

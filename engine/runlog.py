@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import ConfigError, RunConfig, TrainerSpec
-from engine.events import Event
+from engine.events import Event, TrainerStarted
 from engine.records import RecordWriter
 
 
@@ -42,6 +42,8 @@ class RunLog:
 
     def write(self, event: Event) -> None:
         """Logs an event's records; each batch is flushed, so a crash loses at most one."""
+        if isinstance(event, TrainerStarted):
+            self.mark_start(event.config.spec(event.trainer), event.config.iters, event.run)
         self.writer.write(event)
 
     def mark_start(self, spec: TrainerSpec, iters: int, run: int) -> None:

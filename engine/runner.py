@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections.abc import Callable, Iterable
 from functools import partial
 
 from engine.config import RunConfig
-from engine.data import Start, load_start, make_data
-from engine.events import Event
+from engine.data import make_start
+from engine.events import Event, TrainerStarted
 from engine.loop import Gate
 from engine.workers import (
     WORKER_MODES,
@@ -30,13 +31,6 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def make_start(config: RunConfig) -> Start:
-    """The run's shared data: loaded from --init-from, or drawn from the seed."""
-    if config.init_from is not None:
-        return load_start(config.init_from)
-    return Start(make_data(config))
-
-
 class Runner:
     """Runs trainers side by side, each owned by a worker thread (and maybe a child process).
 
@@ -54,29 +48,43 @@ class Runner:
         self.mode = mode
         self.workers: dict[str, ThreadWorker | ProcessWorker] = {}
         self.starts = 0  # numbers each start, so late events of a replaced run can be told apart
+        self.closed = False
+        # start and stop may be called from several threads (the app's workers, its unmount)
+        self._lock = threading.RLock()
         if mode == "process":
             prepare_processes()  # now, before a UI may replace stderr (spawning fails after)
 
     def start(self, names: Iterable[str] | None = None, config: RunConfig | None = None) -> None:
-        """(Re)starts the named trainers, or all chosen ones, from iteration 0."""
-        names = list(self.config.trainers if names is None else names)
-        self.stop(names)
-        if config is not None:
-            self.config = config
-        start = make_start(self.config)
-        self.starts += 1
-        emit = partial(self._emit_tagged, self.starts)
-        worker_class = ThreadWorker if self.mode == "thread" else ProcessWorker
-        fresh = {
-            name: worker_class(self.config, self.config.spec(name), start, emit) for name in names
-        }
-        self.workers.update(fresh)
-        threads = max(1, usable_cores() // max(1, len(self.running())))
-        uses_torch = any(name != "numpy" for name in self.config.trainers)
-        if self.mode == "thread":
-            limit_threads(threads, uses_torch)
-        for worker in fresh.values():
-            worker.start(threads, uses_torch)
+        """(Re)starts the named trainers, or all chosen ones, from iteration 0.
+
+        Each named trainer's previous run is stopped and has reported its end before a
+        TrainerStarted event announces the new one. An empty list starts nothing.
+        """
+        with self._lock:
+            if self.closed:
+                return
+            names = list(self.config.trainers if names is None else names)
+            self.stop(names)
+            if config is not None:
+                self.config = config
+            if not names:
+                return
+            start = make_start(self.config)
+            self.starts += 1
+            emit = partial(self._emit_tagged, self.starts)
+            worker_class = ThreadWorker if self.mode == "thread" else ProcessWorker
+            fresh = {
+                name: worker_class(self.config, self.config.spec(name), start, emit)
+                for name in names
+            }
+            self.workers.update(fresh)
+            threads = max(1, usable_cores() // max(1, len(self.running())))
+            uses_torch = any(name != "numpy" for name in self.config.trainers)
+            if self.mode == "thread":
+                limit_threads(threads, uses_torch)
+            for name, worker in fresh.items():
+                emit(TrainerStarted(name, self.config))
+                worker.start(threads, uses_torch)
 
     def _emit_tagged(self, run: int, event: Event) -> None:
         self.emit(dataclasses.replace(event, run=run))
@@ -115,14 +123,26 @@ class Runner:
     def stop(
         self, names: Iterable[str] | None = None, timeout: float = STOP_TIMEOUT_SECONDS
     ) -> None:
-        """Stops trainers within one iteration and waits for them; kills child stragglers."""
-        chosen = [self.workers[n] for n in (names or list(self.workers)) if n in self.workers]
-        for worker in chosen:
-            worker.gate.stop()
-        for worker in chosen:
-            if worker.thread.ident and not worker.join(timeout):
-                worker.kill()
-                worker.join(timeout)
+        """Stops trainers (all when None) within one iteration and waits until each has ended.
+
+        A child process that has not stopped within `timeout` is killed. A thread can't be
+        killed: it is waited for, so it never computes beside the trainer that replaces it.
+        """
+        with self._lock:
+            chosen = [self.workers[n] for n in (self.workers if names is None else names)
+                      if n in self.workers]  # fmt: skip
+            for worker in chosen:
+                worker.gate.stop()
+            for worker in chosen:
+                if worker.thread.ident and not worker.join(timeout):
+                    worker.kill()
+                    worker.join()
+
+    def close(self) -> None:
+        """Stops every trainer for good: later starts do nothing (the app is ending)."""
+        with self._lock:
+            self.closed = True
+            self.stop()
 
     def join(self, timeout: float | None = None) -> bool:
         """Waits for every trainer to end; True if all have."""

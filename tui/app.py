@@ -7,7 +7,7 @@ import signal
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import IO, ClassVar
+from typing import IO, Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -15,10 +15,11 @@ from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from engine.cli import build_parser
-from engine.config import RunConfig
+from engine.cli import build_parser, with_device
+from engine.config import RunConfig, changed_trainers
 from engine.devices import DeviceInfo, list_devices
-from engine.events import Event, LossPoints, TrainerEnded, TrainerPaused
+from engine.events import Event
+from engine.loop import describe
 from engine.records import RecordWriter
 from engine.replay import PastRun
 from engine.runlog import RunLog
@@ -28,10 +29,12 @@ from tui import commands
 from tui.export import export_run
 from tui.messages import DevicesFound, EngineEvent
 from tui.screens.code import CodeScreen
-from tui.screens.controls import ControlsScreen, changed_trainers
+from tui.screens.controls import ControlsScreen
 from tui.screens.devices import DeviceScreen
 from tui.screens.gradcheck import GradcheckScreen
-from tui.screens.help import HelpScreen, TextScreen
+from tui.screens.help import HelpScreen
+from tui.screens.text import TextScreen
+from tui.trainer_control import TrainerControl
 from tui.widgets.dashboard import Dashboard
 from tui.widgets.trainer_panel import TrainerPanel
 
@@ -63,8 +66,8 @@ class MlpApp(App[int]):
         self.jsonl = RecordWriter(jsonl, config.log_every) if jsonl else None
         self.run_log, self.replay, self.compare = run_log, replay, compare
         self.runner = Runner(config, self._from_engine, "thread" if replay else workers)
-        self.current_run: dict[str, int] = {}
         self.dashboard = Dashboard(config)
+        self.control = TrainerControl(self, self.runner, self.dashboard)
         # Listed in the background when first asked for: it imports torch, seconds of CPU that
         # the trainers would lose at start-up.
         self.devices: list[DeviceInfo] | None = None
@@ -111,43 +114,29 @@ class MlpApp(App[int]):
         self.post_message(EngineEvent(event))
 
     def on_engine_event(self, message: EngineEvent) -> None:
-        event = message.event
-        if event.run != self.current_run.get(event.trainer):
-            return  # left over from a run the user replaced
-        for sink in (self.jsonl, self.run_log):
-            if sink is not None:
-                sink.write(event)
-        panel = self.dashboard.panel(event.trainer)
-        if isinstance(event, LossPoints):
-            panel.take_points(event)
-        elif isinstance(event, TrainerPaused):
-            panel.take_paused(event)
-        elif isinstance(event, TrainerEnded):
-            panel.take_ended(event)
+        if self.control.take(message.event):  # not left over from a run the user replaced
+            for sink in (self.jsonl, self.run_log):
+                if sink is not None:
+                    sink.write(message.event)
+
+    async def run_action(self, action: str | Any, *args: Any, **kwargs: Any) -> bool:
+        """Runs a key's or the palette's action; an error in it is a notification, never an exit."""
+        try:
+            return await super().run_action(action, *args, **kwargs)
+        except Exception as error:
+            self.notify(f"{describe(error)}", title="Not done", severity="error", timeout=8)
+            return True
 
     def start_trainers(self, names: Iterable[str], config: RunConfig | None = None) -> None:
-        """(Re)starts the named trainers from iteration 0 with the current settings."""
-        names = list(names)
-        self.runner.start(names, config)
-        self.config = self.runner.config
-        for name in names:
-            self.current_run[name] = self.runner.starts
-            if self.run_log is not None:
-                self.run_log.mark_start(
-                    self.config.spec(name), self.config.iters, self.runner.starts
-                )
-        self.dashboard.restart(names, self.config)
+        """(Re)starts the named trainers from iteration 0, with new settings if given."""
+        self.config = config or self.config  # what later keys build on
+        self.control.start(names, self.config)
 
     def action_toggle_pause(self) -> None:
-        panels = [panel for panel in self.dashboard.panels() if panel.active]
-        if any(panel.state != "paused" for panel in panels):
-            self.runner.pause()
-            for panel in panels:
-                panel.mark_pausing()
-        else:
-            self.runner.resume()
-            for panel in panels:
-                panel.mark_running()
+        self.control.toggle_pause(self.dashboard.panels())
+
+    def action_toggle_pause_focused(self) -> None:
+        self.control.toggle_pause([self.focused_panel("p pauses or resumes its trainer")])
 
     def action_step(self) -> None:
         self.runner.step()
@@ -155,18 +144,23 @@ class MlpApp(App[int]):
     def action_restart(self) -> None:
         self.start_trainers(self.config.trainers)
 
+    def action_restart_focused(self) -> None:
+        self.start_trainers([self.focused_panel("R restarts its trainer").trainer])
+
+    def focused_panel(self, what: str) -> TrainerPanel:
+        """The panel with focus, or an error that says how to focus one."""
+        if not isinstance(self.focused, TrainerPanel):
+            raise LookupError(f"focus a panel first (tab), then {what}")
+        return self.focused
+
     def action_view(self, what: str) -> None:
         self.notify(self.dashboard.change_view(what), timeout=1.5)
 
     def action_scale_lr(self, factor: float) -> None:
-        focused = self.focused
-        if not isinstance(focused, TrainerPanel):
-            self.notify("Focus a panel first (tab), then [ or ] changes its learning rate.")
-            return
-        name = focused.trainer
+        name = self.focused_panel("[ or ] changes its learning rate").trainer
         lr = self.config.spec(name).lr * factor
         self.start_trainers([name], self.config.with_changes(lr={**self.config.lr, name: lr}))
-        self.notify(f"{name}: learning rate {lr:g}, restarted", timeout=2)
+        self.notify(f"{name}: learning rate {lr:g}, restarting", timeout=2)
 
     def action_controls(self) -> None:
         controls = self.get_screen("controls", ControlsScreen)
@@ -174,11 +168,12 @@ class MlpApp(App[int]):
         self.push_screen(controls, self.apply_controls)
 
     def apply_controls(self, config: RunConfig | None) -> None:
-        if config is None or config == self.config:
+        if config is None:
             return
         names = changed_trainers(self.config, config)
         self.start_trainers(names, config)
-        self.notify(f"applied; restarted {', '.join(names)}", timeout=2)
+        said = f"restarting {', '.join(names)}" if names else "nothing changed: all run on"
+        self.notify(f"applied; {said}", timeout=3)
 
     def action_devices(self) -> None:
         if self.devices is None:
@@ -188,9 +183,14 @@ class MlpApp(App[int]):
     def apply_device(self, device: str | None) -> None:
         if device is None or device == self.config.device:
             return
-        torch_names = [name for name in self.config.trainers if name != "numpy"]
-        self.start_trainers(torch_names, self.config.with_changes(device=device))
-        self.notify(f"torch trainers moved to {device}; numpy stays on CPU", timeout=3)
+        try:
+            config = with_device(self.config.with_changes(device=device), running=self.config)
+        except Exception as error:  # a device that vanished, or arrays that don't fit on it
+            self.notify(f"not moved to {device}: {describe(error)}", severity="error", timeout=8)
+            return
+        torch_names = [name for name in config.trainers if name != "numpy"]
+        self.start_trainers(torch_names, config)
+        self.notify(f"torch trainers moving to {device}; numpy stays on CPU", timeout=3)
 
     def action_gradcheck(self) -> None:
         self.push_screen(GradcheckScreen(self.config))
@@ -222,16 +222,11 @@ class MlpApp(App[int]):
         self.quit_run()
 
     def quit_run(self) -> None:
-        """Stops the trainers, then exits once their last points and ends are logged.
-
-        The workers' last messages reach the event loop while stop() waits for them; exiting
-        from the loop's next turn puts the exit behind them, so the run log keeps them.
-        """
-        self.runner.stop()
-        asyncio.get_running_loop().call_soon(self.exit, 0)
+        """q, ctrl+c, SIGTERM, SIGHUP: the trainers stop, then the app exits."""
+        self.control.quit()
 
     def on_unmount(self) -> None:
-        self.runner.stop()  # however the app ends, no trainer outlives it
+        self.runner.close()  # however the app ends, no trainer outlives it
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(signum)

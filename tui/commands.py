@@ -10,6 +10,8 @@ ACTIONS = [
     ("space", "toggle_pause", "Pause/resume", "Pause every trainer, or resume them"),
     ("n", "step", "Step", "Advance every trainer one iteration"),
     ("r", "restart", "Restart", "Restart every trainer from iteration 0"),
+    ("p", "toggle_pause_focused", "Pause one", "Pause or resume the focused panel's trainer"),
+    ("R", "restart_focused", "Restart one", "Restart the focused panel's trainer alone"),
     ("c", "controls", "Controls", "Sizes, iterations, seed, dtype, learning rates"),
     ("d", "devices", "Device", "Move the torch trainers to another device"),
     ("o", "view('overlay')", "Overlay", "All trainers' curves in one plot, or one each"),
@@ -37,16 +39,26 @@ FOOTER_ACTIONS = {
     "help",
     "quit",
 }  # fmt: skip
-TRAINING_ACTIONS = {"toggle_pause", "step", "restart", "controls", "devices", "scale_lr"}
+TRAINING_ACTIONS = {"toggle_pause", "step", "restart", "controls", "devices", "scale_lr",
+                    "toggle_pause_focused", "restart_focused"}  # fmt: skip
+
+
+def binding_id(action: str) -> str:
+    """The id a user's keymap names an action by: view('log') is view-log, scale_lr(2) double-lr."""
+    name, _, argument = action.rstrip(")").partition("(")
+    if name == "scale_lr":
+        return "halve-lr" if argument == "0.5" else "double-lr"
+    return "-".join(part for part in (name, argument.strip("'")) if part).replace("_", "-")
+
 
 BINDINGS: list[BindingType] = [
     *(
-        Binding(key, action, title, show=action in FOOTER_ACTIONS)
+        Binding(key, action, title, show=action in FOOTER_ACTIONS, id=binding_id(action))
         for key, action, title, _ in ACTIONS
     ),
-    Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-    Binding("right,down", "app.focus_next", "Next panel", show=False),
-    Binding("left,up", "app.focus_previous", "Previous panel", show=False),
+    Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-ctrl-c"),
+    Binding("right,down", "app.focus_next", "Next panel", show=False, id="focus-next"),
+    Binding("left,up", "app.focus_previous", "Previous panel", show=False, id="focus-previous"),
 ]
 
 DETAILS = {action: help_text for _, action, _, help_text in ACTIONS}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.config import RunConfig, validate
-from engine.runner import make_start
+from engine.data import make_start
 from engine.trainers import build_trainer
 
 SMALL = {"n": 8, "d_in": 12, "hidden": 9, "d_out": 5}

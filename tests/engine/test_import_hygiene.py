@@ -29,7 +29,7 @@ def test_numpy_trainer_and_its_run_import_no_torch() -> None:
     modules = loaded_after(
         "import engine.numpy_mlp, engine.runner, engine.headless, engine.cli\n"
         "from engine.config import RunConfig\n"
-        "from engine.runner import make_start\n"
+        "from engine.data import make_start\n"
         "from engine.trainers import build_trainer\n"
         "c = RunConfig(trainers=('numpy',), n=2, d_in=3, hidden=4, d_out=2)\n"
         "build_trainer(c, c.spec('numpy'), make_start(c)).step()"

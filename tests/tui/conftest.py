@@ -22,6 +22,25 @@ def small_app(workers: str = "process", autostart: bool = True, **changes: objec
     return MlpApp(config, None, workers, autostart=autostart)
 
 
+def notifications(app: MlpApp) -> list[str]:
+    """Every notification the app has shown so far, kept from when the app was made.
+
+    Toasts vanish after a few seconds; this keeps their text for the test to read.
+    """
+    shown: list[str] | None = getattr(app, "_shown_in_test", None)
+    if shown is None:
+        shown = []
+        real_notify = app.notify
+
+        def notify(message: str, *args: object, **kwargs: object) -> None:
+            shown.append(message)
+            real_notify(message, *args, **kwargs)  # type: ignore[arg-type]
+
+        app.notify = notify  # type: ignore[method-assign]
+        app._shown_in_test = shown  # type: ignore[attr-defined]
+    return shown
+
+
 async def wait_until(pilot: Pilot, condition: Callable[[], bool]) -> None:
     """Lets the app process messages until the condition holds (fails after WAIT_SECONDS)."""
     loop_time = 0.0

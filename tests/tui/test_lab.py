@@ -13,7 +13,7 @@ from tests.tui.conftest import SMALL, finished_run, panels, small_app, wait_unti
 from tui.app import MlpApp
 from tui.screens.code import CodeScreen
 from tui.screens.gradcheck import GradcheckScreen
-from tui.screens.help import TextScreen
+from tui.screens.text import TextScreen
 from tui.widgets.loss_plot import LossPlot
 
 SAME_LR = dict.fromkeys(("numpy", "torch-manual", "torch-autograd", "torch-optim"), 1e-3)

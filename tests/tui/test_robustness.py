@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input
 
-from tests.tui.conftest import panels, small_app, wait_until
+from tests.tui.conftest import notifications, panels, small_app, wait_until
+from tui.app import MlpApp
 from tui.screens.controls import ControlsScreen
 
 FIELDS = ["field-n", "field-d_in", "field-hidden", "field-d_out", "field-iters", "field-seed",
@@ -19,6 +20,7 @@ FIELDS = ["field-n", "field-d_in", "field-hidden", "field-d_out", "field-iters",
 
 async def type_and_apply(field_id: str, text: str) -> None:
     app = small_app(autostart=False, trainers=("numpy", "torch-manual"))
+    shown = notifications(app)
     async with app.run_test(size=(100, 30)) as pilot:
         before = app.config
         await pilot.press("c")
@@ -32,8 +34,23 @@ async def type_and_apply(field_id: str, text: str) -> None:
             assert isinstance(app.screen, ControlsScreen)  # refused, still open, nothing applied
             assert app.config is before
             await pilot.press("escape")
+        else:  # applied: the dialog closed, the value is the run's, and the user was told
+            assert not isinstance(app.screen, ControlsScreen)
+            assert any(message.startswith("applied") for message in shown)
+            assert str(applied(app, field_id)) == str(typed(field_id, field.value))
         assert app.is_running
         await pilot.press("q")
+
+
+def applied(app: MlpApp, field_id: str) -> object:
+    key = field_id.removeprefix("field-")
+    if key.startswith("lr--"):
+        return app.config.spec(key.removeprefix("lr--")).lr
+    return getattr(app.config, key)
+
+
+def typed(field_id: str, text: str) -> object:
+    return float(text) if field_id.startswith("field-lr") else int(text)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -17,7 +17,6 @@ from engine.config import DTYPES, OPTIMIZERS, ConfigError, RunConfig
 
 SIZE_FIELDS = {"n": "N (batch)", "d_in": "D_in", "hidden": "H (hidden)", "d_out": "D_out",
                "iters": "iterations"}  # fmt: skip
-SHARED = ("iters", "n", "d_in", "hidden", "d_out", "init_from")
 
 
 def _is_lr(text: str) -> bool:
@@ -60,13 +59,6 @@ def _fields(config: RunConfig) -> list[_Field]:
     for name in config.trainers:
         fields.append(_Field(f"lr:{name}", f"lr {name}", f"{config.spec(name).lr:g}", LR_RULE))
     return fields
-
-
-def changed_trainers(old: RunConfig, new: RunConfig) -> list[str]:
-    """The trainers a change restarts: all for shared settings, else those whose own changed."""
-    if any(getattr(old, key) != getattr(new, key) for key in SHARED):
-        return list(new.trainers)
-    return [name for name in new.trainers if old.spec(name) != new.spec(name)]
 
 
 class ControlsScreen(ModalScreen[RunConfig | None]):
@@ -185,7 +177,7 @@ class ControlsScreen(ModalScreen[RunConfig | None]):
             **changes, lr=lr, dtype=dtype or None,
             optimizer=self.query_one("#optimizer", Select).value,
             same_start=self.query_one("#same-start", Checkbox).value,
-        ))  # fmt: skip
+        ), running=self.config)  # fmt: skip
 
 
 def _input_id(key: str) -> str:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Static
+
+from tui.screens.text import TextScreen
 
 EXTRA_KEYS = [
     ("tab / shift+tab", "next / previous panel"),
@@ -30,24 +28,6 @@ def key_lines(bindings: Iterable[BindingType], details: dict[str, str]) -> list[
             what = f"{binding.description}: {detail}" if detail else binding.description
             lines.append((keys.replace("question_mark", "?"), what))
     return lines + EXTRA_KEYS
-
-
-class TextScreen(ModalScreen[None]):
-    """A title and a text the user can read and select; escape or q closes it."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
-
-    def __init__(self, title: str, text: str) -> None:
-        super().__init__()
-        self.title_text, self.text = title, text
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="text-dialog"):
-            yield Static(self.title_text, id="text-title")
-            yield Static(self.text, id="text-body", markup=False)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 class HelpScreen(TextScreen):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 
 from textual.app import ComposeResult
@@ -46,11 +45,10 @@ class Dashboard(Vertical):
     def panels(self) -> list[TrainerPanel]:
         return list(self.query(TrainerPanel))
 
-    def restart(self, names: Iterable[str], config: RunConfig) -> None:
-        """Clears the named trainers' panels for a fresh run with these settings."""
+    def start(self, name: str, config: RunConfig) -> None:
+        """Clears a trainer's panel for its fresh run with these settings."""
         self.config = config
-        for name in names:
-            self.panel(name).restart(config.spec(name), config.iters, config.device)
+        self.panel(name).restart(config.spec(name), config.iters, config.device)
         for panel in self.panels():
             panel.set_run_device(config.device)
 

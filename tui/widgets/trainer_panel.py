@@ -16,11 +16,13 @@ from tui.widgets.loss_series import LossSeries
 
 # A state's colour goes in the subtitle's markup: changing a CSS class would restyle the whole
 # panel, plot included, and a pause key would wait for four plots to be redrawn.
-STATE_COLOURS = {"starting": "$text-muted", "running": "$success", "pausing": "$warning",
+STATE_COLOURS = {"starting": "$text-muted", "stopping": "$warning", "running": "$success",
+                 "pausing": "$warning",
                  "paused": "$warning", "done": "$primary", "diverged": "$error",
                  "failed": "$error", "stopped": "$text-muted",
                  "unfinished": "$text-muted"}  # fmt: skip
 ALARMS = ("diverged", "failed")  # these also redden the border, through a class
+WAITING = ("starting", "stopping", "pausing")  # asked for, not yet confirmed by the trainer
 
 
 class TrainerPanel(Vertical, can_focus=True):
@@ -105,6 +107,12 @@ class TrainerPanel(Vertical, can_focus=True):
             self.state, self.changed = "pausing", True
             self.repaint_text()
 
+    def mark_stopping(self) -> None:
+        """A restart or quit was asked for; shown at once, until the trainer has stopped."""
+        if self.active:
+            self.state, self.changed = "stopping", True
+            self.repaint_text()
+
     def mark_running(self) -> None:
         """The user resumed it; shown at once, before the next batch arrives."""
         if self.state in ("pausing", "paused"):
@@ -114,7 +122,7 @@ class TrainerPanel(Vertical, can_focus=True):
     @property
     def active(self) -> bool:
         """True while the trainer has not ended."""
-        return self.state in ("starting", "running", "pausing", "paused")
+        return self.state in ("starting", "stopping", "running", "pausing", "paused")
 
     def repaint(self) -> None:
         """Updates the text and the plot if anything changed since the last call (on a timer)."""
@@ -134,7 +142,8 @@ class TrainerPanel(Vertical, can_focus=True):
         dtype = self.spec.dtype.replace("float", "f")
         self.border_title = f"{self.trainer} · {where} · {dtype} · lr {self.spec.lr:g}"
         colour = STATE_COLOURS[self.state]
-        self.border_subtitle = f"[{colour}]{self.state}[/] {self.done}/{self.iters}"
+        state = f"{self.state}…" if self.state in WAITING else self.state
+        self.border_subtitle = f"[{colour}]{state}[/] {self.done}/{self.iters}"
         for state in ALARMS:
             self.set_class(self.state == state, f"-{state}")
         self.progress.update(progress=self.done)

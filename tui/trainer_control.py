@@ -1,0 +1,102 @@
+"""Provides the app's hold on its trainers: starts and stops off the event loop, in the order the
+keys asked for them, and each engine event routed to its panel."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from functools import partial
+
+from textual.app import App
+
+from engine.config import RunConfig
+from engine.events import Event, LossPoints, TrainerEnded, TrainerPaused, TrainerStarted
+from engine.loop import describe
+from engine.runner import Runner
+from tui.widgets.dashboard import Dashboard
+from tui.widgets.trainer_panel import TrainerPanel
+
+
+class TrainerControl:
+    """Drives the runner for the app; the panels show each request at once.
+
+    Starting and stopping wait for trainers (a step at large sizes takes seconds), so they run
+    in worker threads, one at a time: a restart asked for after another happens after it.
+    """
+
+    def __init__(self, app: App[int], runner: Runner, dashboard: Dashboard) -> None:
+        self.app, self.runner, self.dashboard = app, runner, dashboard
+        self.current_run: dict[str, int] = {}
+        self.turn = asyncio.Lock()  # FIFO: the runner's jobs run in the order they were asked
+        self.quitting = False
+
+    def take(self, event: Event) -> bool:
+        """Shows an event in its panel; False when it is left over from a replaced run."""
+        if isinstance(event, TrainerStarted):
+            self.current_run[event.trainer] = event.run
+            self.dashboard.start(event.trainer, event.config)
+        if event.run != self.current_run.get(event.trainer):
+            return False
+        panel = self.dashboard.panel(event.trainer)
+        if isinstance(event, LossPoints):
+            panel.take_points(event)
+        elif isinstance(event, TrainerPaused):
+            panel.take_paused(event)
+        elif isinstance(event, TrainerEnded):
+            panel.take_ended(event)
+        return True
+
+    def start(self, names: Iterable[str], config: RunConfig) -> None:
+        """(Re)starts the named trainers from iteration 0 with these settings.
+
+        Their panels say "stopping…" at once and clear when the trainer's TrainerStarted event
+        arrives. An empty list starts nothing but makes these the runner's settings.
+        """
+        names = list(names)
+        for name in names:
+            self.dashboard.panel(name).mark_stopping()
+        self.in_turn(partial(self.runner.start, names, config), "could not start")
+
+    def in_turn(self, job: Callable[[], object], failure: str) -> None:
+        """Runs a runner job in a worker thread, after those asked for before it."""
+
+        async def run_in_turn() -> None:
+            async with self.turn:
+                try:
+                    await asyncio.to_thread(job)
+                except Exception as error:
+                    self.app.notify(f"{failure}: {describe(error)}", severity="error", timeout=8)
+
+        self.app.run_worker(run_in_turn(), group="runner", exit_on_error=False)
+
+    def toggle_pause(self, panels: list[TrainerPanel]) -> None:
+        """Pauses the given trainers, or resumes them when every one is already paused."""
+        panels = [panel for panel in panels if panel.active]
+        names = [panel.trainer for panel in panels]
+        if any(panel.state != "paused" for panel in panels):
+            self.runner.pause(names)
+            for panel in panels:
+                panel.mark_pausing()
+        else:
+            self.runner.resume(names)
+            for panel in panels:
+                panel.mark_running()
+
+    def quit(self) -> None:
+        """Stops every trainer in a worker, then exits once their last events are handled.
+
+        The trainers' last messages reach the event loop while they stop; call_later puts the
+        exit behind them in the queue, so the run log keeps them.
+        """
+        if self.quitting:
+            return
+        self.quitting = True
+        for panel in self.dashboard.panels():
+            panel.mark_stopping()
+        self.in_turn(self.runner.close, "could not stop the trainers")
+
+        async def exit_after_stop() -> None:
+            async with self.turn:  # after the close asked for just before
+                self.app.call_later(self.app.exit, 0)
+
+        self.app.run_worker(exit_after_stop(), group="quit", exit_on_error=False)
