@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import sys
 from pathlib import Path
 from typing import IO, NoReturn
@@ -36,11 +35,7 @@ def _lr(text: str) -> tuple[str | None, float]:
             f"unknown trainer {name!r}; accepted: {', '.join(TRAINERS)}"
         )
     try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    try:
-        return (name or None), check_lr("learning rate", number)
+        return (name or None), check_lr("learning rate", value)
     except ConfigError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a finite number above 0; accepted: VALUE or TRAINER=VALUE (e.g. 1e-4)"

@@ -140,11 +140,21 @@ def check_positive_int(label: str, value: object) -> int:
     return value
 
 
-def check_lr(label: str, value: float) -> float:
-    """Returns value when it is a finite number above zero, else raises ConfigError."""
-    if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+def check_lr(label: str, value: object) -> float:
+    """Returns value as a float when it is a finite number above zero, else raises ConfigError.
+
+    Text is read as a number first ("1e-4"), so typed and parsed values pass the same check.
+    """
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or \
+            not math.isfinite(number) or number <= 0:  # fmt: skip
         raise ConfigError(f"{label} must be a finite number above 0 (e.g. 1e-4), got {value!r}")
-    return float(value)
+    return float(number)
 
 
 def estimated_bytes(config: RunConfig, names: tuple[str, ...] | None = None) -> int:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from engine.config import RunConfig
 from engine.data import make_start
+from engine.gradrows import PASS_BELOW, GradRow
 from engine.trainers import build_trainer
 
 
@@ -53,22 +53,9 @@ def _centered_difference(trainer: Any, param: Any, flat_index: int, eps: float) 
     return (plus - minus) / (2 * eps)
 
 
-PASS_BELOW = 1e-6  # relative error a float64 backward pass stays under (measured 1e-10..1e-8)
 # The loss is piecewise quadratic in each weight (ReLU), so a centered difference is exact but for
 # rounding, which a larger step shrinks; too large a step would cross ReLU kinks.
 EPS = 1e-5
-
-
-@dataclass(frozen=True)
-class GradRow:
-    """One parameter of one trainer: how its gradient compared, and whether that passes."""
-
-    trainer: str
-    parameter: str
-    method: str  # "finite differences" or "torch.autograd.gradcheck"
-    entries: int
-    error: float | None  # relative error; None where the method only says pass or fail
-    passed: bool
 
 
 def check_gradients(config: RunConfig, max_entries: int = 100) -> list[GradRow]:
@@ -96,15 +83,3 @@ def check_gradients(config: RunConfig, max_entries: int = 100) -> list[GradRow]:
                                 error < PASS_BELOW))  # fmt: skip
         rows += autograd_rows
     return rows
-
-
-def format_rows(rows: list[GradRow]) -> str:
-    """The rows as a plain table, one line each, for stdout."""
-    header = ("trainer", "param", "method", "entries", "rel error", "result")
-    lines = ["{:<15} {:<6} {:<26} {:>7} {:>10}  {}".format(*header)]
-    for row in rows:
-        error = "-" if row.error is None else f"{row.error:.2e}"
-        result = "pass" if row.passed else "FAIL"
-        lines.append(f"{row.trainer:<15} {row.parameter:<6} {row.method:<26} {row.entries:>7} "
-                     f"{error:>10}  {result}")  # fmt: skip
-    return "\n".join(lines)

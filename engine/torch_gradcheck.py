@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.gradcheck import GradRow
+from engine.gradrows import GradRow
 from engine.torch_mlp import TorchAutogradMLP
 
 # nn.Sequential(Linear, ReLU, Linear)'s parameters under the names the hand-written trainers use

@@ -24,7 +24,8 @@ def terminal_problem() -> str:
 
 def run_gradcheck(config: RunConfig) -> int:
     """Prints the gradient check's table; exit 0 when every check passes, else 1."""
-    from engine.gradcheck import check_gradients, format_rows
+    from engine.gradcheck import check_gradients
+    from engine.gradrows import format_rows
 
     rows = check_gradients(config)
     print(format_rows(rows))

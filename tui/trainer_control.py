@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 
 from textual.app import App
+from textual.css.query import NoMatches
 
 from engine.config import RunConfig
 from engine.events import Event, LossPoints, TrainerEnded, TrainerPaused, TrainerStarted
@@ -31,14 +32,22 @@ class TrainerControl:
         self.quitting = False
 
     def take(self, event: Event) -> bool:
-        """Shows an event in its panel; False when it is left over from a replaced run."""
+        """Shows an event in its panel; False when it is left over from a replaced run.
+
+        While the app ends its panels go before the trainers' last events: those are still
+        taken (for the run log), with nothing to show them in.
+        """
         if isinstance(event, TrainerStarted):
             self.current_run[event.trainer] = event.run
-            self.dashboard.start(event.trainer, event.config)
         if event.run != self.current_run.get(event.trainer):
             return False
-        panel = self.dashboard.panel(event.trainer)
-        if isinstance(event, LossPoints):
+        try:
+            panel = self.dashboard.panel(event.trainer)
+        except NoMatches:
+            return True
+        if isinstance(event, TrainerStarted):
+            self.dashboard.start(event.trainer, event.config)
+        elif isinstance(event, LossPoints):
             panel.take_points(event)
         elif isinstance(event, TrainerPaused):
             panel.take_paused(event)

@@ -223,7 +223,8 @@ def test_every_headless_run_leaves_a_complete_run_log(capsys, tmp_path) -> None:
     records = [json.loads(line) for line in (run_dir / "losses.jsonl").read_text().splitlines()]
     for name in ("numpy", "torch-optim"):
         mine = [r for r in records if r["trainer"] == name]
-        assert [r["iter"] for r in mine[:-1]] == [0, 10, 20] and mine[-1]["event"] == "done"
+        assert mine[0]["event"] == "start" and mine[-1]["event"] == "done"
+        assert [r["iter"] for r in mine[1:-1]] == [0, 10, 20]
     assert code == 0
 
 

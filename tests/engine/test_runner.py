@@ -33,7 +33,7 @@ class Events:
             elif isinstance(event, TrainerPaused):
                 assert event.iters == self.iters.get(event.trainer, 0)
                 self.paused[event.trainer] = event.iters
-            else:
+            elif isinstance(event, TrainerEnded):
                 self.ended[event.trainer] = event
 
     def wait_paused(self, names) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -13,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.validation import Function, Integer, ValidationResult
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from engine.config import DTYPES, OPTIMIZERS, ConfigError, RunConfig
+from engine.config import DTYPES, OPTIMIZERS, ConfigError, RunConfig, check_lr
 
 SIZE_FIELDS = {"n": "N (batch)", "d_in": "D_in", "hidden": "H (hidden)", "d_out": "D_out",
                "iters": "iterations"}  # fmt: skip
@@ -21,10 +20,10 @@ SIZE_FIELDS = {"n": "N (batch)", "d_in": "D_in", "hidden": "H (hidden)", "d_out"
 
 def _is_lr(text: str) -> bool:
     try:
-        value = float(text)
-    except ValueError:
+        check_lr("lr", text)
+    except ConfigError:
         return False
-    return math.isfinite(value) and value > 0
+    return True
 
 
 LR_RULE = Function(_is_lr, "must be a finite number above 0, e.g. 1e-4")

@@ -16,18 +16,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from engine.config import RunConfig
-from engine.gradcheck import PASS_BELOW, GradRow, check_gradients
+from engine.gradcheck import check_gradients
+from engine.gradrows import HEADER, PASS_BELOW, GradRow
 
 
-def rows_table(rows: list[GradRow]) -> Table:
-    """The check's rows as a table, pass in green and fail in red."""
+def rows_table(rows: list[GradRow], colours: dict[str, str]) -> Table:
+    """The check's rows as a table, pass and FAIL in the theme's success and error colours."""
     table = Table(box=None, padding=(0, 1, 0, 0))
-    for heading in ("trainer", "param", "method", "entries", "rel error", "result"):
+    for heading in HEADER:
         table.add_column(heading, no_wrap=True)
     for row in rows:
-        error = "-" if row.error is None else f"{row.error:.2e}"
-        result = Text("pass", "green") if row.passed else Text("FAIL", "bold red")
-        table.add_row(row.trainer, row.parameter, row.method, str(row.entries), error, result)
+        *cells, result = row.cells()
+        style = colours["success"] if row.passed else f"bold {colours['error']}"
+        table.add_row(*cells, Text(result, style))
     return table
 
 
@@ -72,8 +73,11 @@ class GradcheckScreen(ModalScreen[None]):
 
     def on_gradcheck_screen_checked(self, message: Checked) -> None:
         self.rows = message.rows
+        colours = self.app.theme_variables
         self.result.update(
-            Text(message.error, "red") if message.error else rows_table(message.rows)
+            Text(message.error, colours["error"])
+            if message.error
+            else rows_table(message.rows, colours)
         )
 
     def action_close(self) -> None:
