@@ -44,14 +44,22 @@ class Runner:
         config: the run's validated settings.
         emit: called from worker threads with each batch of loss points and each end.
         mode: "thread" computes in the worker thread; "process" in a child per trainer.
+        weights_at_end: each trainer sends its Weights when it runs out of iterations or diverges.
     """
 
-    def __init__(self, config: RunConfig, emit: Callable[[Event], None], mode: str = "thread"):
+    def __init__(
+        self,
+        config: RunConfig,
+        emit: Callable[[Event], None],
+        mode: str = "thread",
+        weights_at_end: bool = False,
+    ):
         if mode not in WORKER_MODES:
             raise ValueError(f"mode must be one of {WORKER_MODES}, got {mode!r}")
         self.config = config
         self.emit = emit
         self.mode = mode
+        self.weights_at_end = weights_at_end
         self.workers: dict[str, ThreadWorker | ProcessWorker] = {}
         self.starts = 0  # numbers each start, so late events of a replaced run can be told apart
         if mode == "process":
@@ -76,6 +84,8 @@ class Runner:
         if self.mode == "thread":
             limit_threads(threads, uses_torch)
         for worker in fresh.values():
+            if self.weights_at_end:
+                worker.gate.weights_at_end()
             worker.start(threads, uses_torch)
 
     def _emit_tagged(self, run: int, event: Event) -> None:
@@ -111,6 +121,11 @@ class Runner:
         """Pauses the trainers and lets each through exactly one more iteration."""
         for gate in self._gates(names):
             gate.step()
+
+    def ask_weights(self, names: Iterable[str] | None = None) -> None:
+        """Asks the trainers for their weights; each sends a Weights event before its next step."""
+        for gate in self._gates(names):
+            gate.ask_weights()
 
     def stop(
         self, names: Iterable[str] | None = None, timeout: float = STOP_TIMEOUT_SECONDS

@@ -19,6 +19,8 @@ from engine.cli import build_parser
 from engine.config import RunConfig
 from engine.devices import DeviceInfo, list_devices
 from engine.events import Event, LossPoints, TrainerEnded, TrainerPaused
+from engine.export.tensorboard import TensorBoardWriter
+from engine.export.weights import WeightsKeeper
 from engine.records import RecordWriter
 from engine.replay import PastRun
 from engine.runlog import RunLog
@@ -27,6 +29,7 @@ from engine.runspec import command_line
 from tui import commands
 from tui.export import export_run
 from tui.messages import DevicesFound, EngineEvent
+from tui.outputs import ask_for_weights, convert_replay, write_weights
 from tui.screens.code import CodeScreen
 from tui.screens.controls import ControlsScreen, changed_trainers
 from tui.screens.devices import DeviceScreen
@@ -56,13 +59,19 @@ class MlpApp(App[int]):
         run_log: RunLog | None = None,
         replay: PastRun | None = None,
         compare: PastRun | None = None,
+        tensorboard: TensorBoardWriter | None = None,
+        convert_to: Path | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self.autostart = autostart and replay is None
         self.jsonl = RecordWriter(jsonl, config.log_every) if jsonl else None
         self.run_log, self.replay, self.compare = run_log, replay, compare
-        self.runner = Runner(config, self._from_engine, "thread" if replay else workers)
+        self.tensorboard, self.convert_to = tensorboard, convert_to
+        self.weights = WeightsKeeper()  # every trainer sends its weights as it ends, for k
+        self.runner = Runner(
+            config, self._from_engine, "thread" if replay else workers, weights_at_end=True
+        )
         self.current_run: dict[str, int] = {}
         self.dashboard = Dashboard(config)
         # Listed in the background when first asked for: it imports torch, seconds of CPU that
@@ -90,6 +99,8 @@ class MlpApp(App[int]):
                         "runs it again", timeout=6)  # fmt: skip
         if self.compare is not None:
             self.dashboard.set_ghosts(self.compare)
+        if self.replay is not None and self.convert_to is not None:
+            convert_replay(self, self.replay, self.convert_to)
         if self.autostart:
             self.start_trainers(self.config.trainers)
 
@@ -114,9 +125,11 @@ class MlpApp(App[int]):
         event = message.event
         if event.run != self.current_run.get(event.trainer):
             return  # left over from a run the user replaced
-        for sink in (self.jsonl, self.run_log):
+        for sink in (self.jsonl, self.run_log, self.tensorboard):
             if sink is not None:
                 sink.write(event)
+        if self.weights.take(event):
+            write_weights(self)
         panel = self.dashboard.panel(event.trainer)
         if isinstance(event, LossPoints):
             panel.take_points(event)
@@ -130,6 +143,8 @@ class MlpApp(App[int]):
         names = list(names)
         self.runner.start(names, config)
         self.config = self.runner.config
+        if self.tensorboard is not None:
+            self.tensorboard.set_config(self.config)
         for name in names:
             self.current_run[name] = self.runner.starts
             if self.run_log is not None:
@@ -208,8 +223,12 @@ class MlpApp(App[int]):
             return
         self.notify("wrote " + " and ".join(str(path) for path in paths), timeout=6)
 
+    def action_save_weights(self) -> None:
+        ask_for_weights(self)
+
     def action_command_line(self) -> None:
-        line = command_line(self.config, build_parser())
+        outputs = {"tensorboard": self.tensorboard.root if self.tensorboard else None}
+        line = command_line(self.config, build_parser(), outputs)
         self.copy_to_clipboard(line)
         title = "The command that runs this again (also in the clipboard, if the terminal lets)"
         self.push_screen(TextScreen(title, line))
