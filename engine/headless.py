@@ -12,6 +12,7 @@ from typing import IO
 from engine.config import RunConfig
 from engine.events import FAILED, Event, LossPoints, TrainerEnded
 from engine.export.weights import WeightsKeeper, save_final
+from engine.loop import WEIGHTS_ALWAYS, WEIGHTS_NEVER
 from engine.records import RecordSink, RecordWriter
 from engine.runner import Runner
 
@@ -115,15 +116,14 @@ def run_headless(
     keeper = WeightsKeeper() if save_weights else None
     sinks += [sink for sink in (run_log, tensorboard, keeper) if sink is not None]
     live = _LiveLines(sys.stderr)
-    runner = Runner(config, events.put, mode, weights_at_end=keeper is not None)
+    when = WEIGHTS_ALWAYS if keeper is not None else WEIGHTS_NEVER  # at the end, or when stopped
+    runner = Runner(config, events.put, mode, weights_at_end=when)
     interrupted = 0
     try:
         runner.start()
         _drain(events, progress, sinks, live)
     except (KeyboardInterrupt, Interrupted) as stop:
         interrupted = stop.code if isinstance(stop, Interrupted) else 130
-        if keeper is not None:
-            runner.ask_weights()  # answered as each trainer stops
         runner.stop()
         _drain(events, progress, sinks, live)
     runner.stop()  # every worker has reported its end; wait for the threads themselves

@@ -28,6 +28,8 @@ from engine.trainers import Trainer, build_trainer
 FLUSH_SECONDS = 0.2  # how often a running trainer hands over its losses
 PAUSED_POLL_SECONDS = 0.02  # how often a paused loop looks for resume, step or stop
 _STOP, _RUNNING, _WEIGHTS_NOW, _WEIGHTS_AT_END = range(4)  # the gate's flags
+# When a loop sends its weights as it ends: never, when done or diverged, or also when stopped
+WEIGHTS_NEVER, WEIGHTS_IF_FINISHED, WEIGHTS_ALWAYS = 0, 1, 2
 
 
 class Gate:
@@ -78,15 +80,21 @@ class Gate:
         it ends (unless it fails)."""
         self._flags[_WEIGHTS_NOW] = 1
 
-    def weights_at_end(self) -> None:
-        """Has the loop send its weights when it runs out of iterations or diverges."""
-        self._flags[_WEIGHTS_AT_END] = 1
+    def weights_at_end(self, when: int) -> None:
+        """Has the loop send its weights as it ends: WEIGHTS_IF_FINISHED or WEIGHTS_ALWAYS."""
+        self._flags[_WEIGHTS_AT_END] = when
 
-    def take_weights_request(self, ending: bool = False) -> bool:
-        """True (once) when weights were asked for; `ending`: also when they are due at the end."""
+    def take_weights_request(self) -> bool:
+        """True (once) when weights were asked for."""
         asked = bool(self._flags[_WEIGHTS_NOW])
         self._flags[_WEIGHTS_NOW] = 0
-        return asked or (ending and bool(self._flags[_WEIGHTS_AT_END]))
+        return asked
+
+    def weights_due(self, status: str) -> bool:
+        """True when a loop ending with this status owes its weights."""
+        when = self._flags[_WEIGHTS_AT_END]
+        finished = when == WEIGHTS_IF_FINISHED and status != STOPPED
+        return self.take_weights_request() or when == WEIGHTS_ALWAYS or finished
 
     def wait_turn(
         self, on_hold: Callable[[], bool], on_weights: Callable[[], None] = lambda: None
@@ -190,7 +198,7 @@ def train(
         emit(batch.ended(FAILED, describe(error)))
         return
     status = DIVERGED if batch.bad_loss is not None else STOPPED if batch.done < iters else DONE
-    if gate.take_weights_request(ending=status != STOPPED):
+    if gate.weights_due(status):
         with contextlib.suppress(Exception):  # weights that can't be read: the end still counts
             send_weights()
     emit(batch.ended(status))

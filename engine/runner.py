@@ -10,7 +10,7 @@ from functools import partial
 from engine.config import RunConfig
 from engine.data import Start, load_start, make_data
 from engine.events import Event
-from engine.loop import Gate
+from engine.loop import WEIGHTS_NEVER, Gate
 from engine.workers import (
     WORKER_MODES,
     ProcessWorker,
@@ -44,7 +44,7 @@ class Runner:
         config: the run's validated settings.
         emit: called from worker threads with each batch of loss points and each end.
         mode: "thread" computes in the worker thread; "process" in a child per trainer.
-        weights_at_end: each trainer sends its Weights when it runs out of iterations or diverges.
+        weights_at_end: when each trainer sends its Weights as it ends (engine.loop's WEIGHTS_*).
     """
 
     def __init__(
@@ -52,7 +52,7 @@ class Runner:
         config: RunConfig,
         emit: Callable[[Event], None],
         mode: str = "thread",
-        weights_at_end: bool = False,
+        weights_at_end: int = WEIGHTS_NEVER,
     ):
         if mode not in WORKER_MODES:
             raise ValueError(f"mode must be one of {WORKER_MODES}, got {mode!r}")
@@ -84,8 +84,7 @@ class Runner:
         if self.mode == "thread":
             limit_threads(threads, uses_torch)
         for worker in fresh.values():
-            if self.weights_at_end:
-                worker.gate.weights_at_end()
+            worker.gate.weights_at_end(self.weights_at_end)
             worker.start(threads, uses_torch)
 
     def _emit_tagged(self, run: int, event: Event) -> None:

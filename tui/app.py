@@ -21,6 +21,7 @@ from engine.devices import DeviceInfo, list_devices
 from engine.events import Event, LossPoints, TrainerEnded, TrainerPaused
 from engine.export.tensorboard import TensorBoardWriter
 from engine.export.weights import WeightsKeeper
+from engine.loop import WEIGHTS_IF_FINISHED
 from engine.records import RecordWriter
 from engine.replay import PastRun
 from engine.runlog import RunLog
@@ -69,9 +70,8 @@ class MlpApp(App[int]):
         self.run_log, self.replay, self.compare = run_log, replay, compare
         self.tensorboard, self.convert_to = tensorboard, convert_to
         self.weights = WeightsKeeper()  # every trainer sends its weights as it ends, for k
-        self.runner = Runner(
-            config, self._from_engine, "thread" if replay else workers, weights_at_end=True
-        )
+        mode = "thread" if replay else workers
+        self.runner = Runner(config, self._from_engine, mode, weights_at_end=WEIGHTS_IF_FINISHED)
         self.current_run: dict[str, int] = {}
         self.dashboard = Dashboard(config)
         # Listed in the background when first asked for: it imports torch, seconds of CPU that
