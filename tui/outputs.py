@@ -36,25 +36,27 @@ def write_weights(app: MlpApp) -> None:
 
     def write() -> None:
         try:
-            app.notify(saved_text(*save_answers(folder, answers)), timeout=8)
+            app.notify(saved_text(*save_answers(folder, answers)), timeout=8, markup=False)
         except OSError as error:
-            app.notify(
-                f"could not save the weights in {folder}: {error.strerror}", severity="error"
-            )
+            problem = f"could not save the weights in {folder}: {error.strerror}"
+            app.notify(problem, severity="error", markup=False)
 
     app.run_worker(write, thread=True, group="weights", name="save weights")
 
 
 def convert_replay(app: MlpApp, past: PastRun, root: Path) -> None:
     """Converts the replayed run into TensorBoard files in a worker, saying when it is done."""
-    app.notify(f"converting {past.path} for TensorBoard into {root}...", timeout=4)
+    app.notify(f"converting {past.path} for TensorBoard into {root}...", timeout=4, markup=False)
 
     def convert() -> None:
         try:
             folders = convert_run(past, root)
         except Exception as error:  # a full disk, a broken install: said, and the replay stays
-            app.notify(f"could not convert for TensorBoard: {error}", severity="error")
+            app.notify(
+                f"could not convert for TensorBoard: {error}", severity="error", markup=False
+            )
             return
-        app.notify("wrote " + ", ".join(str(folder) for folder in folders), timeout=8)
+        wrote = "wrote " + ", ".join(str(folder) for folder in folders)
+        app.notify(wrote, timeout=8, markup=False)
 
     app.run_worker(convert, thread=True, group="tensorboard", name="convert for TensorBoard")
