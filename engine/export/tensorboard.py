@@ -67,7 +67,8 @@ def convert_run(past: PastRun, root: Path) -> list[Path]:
     """
     base = (past.path / "config.json").stat().st_mtime
     folders = []
-    for trainer, log in past.logs.items():
+    for trainer in (name for name in past.config.trainers if name in past.logs):
+        log = past.logs[trainer]
         folder = root / past.path.resolve().name / trainer
         writer = _open_run(folder, past.config, trainer)
         times = [base + (t if math.isfinite(t) else 0.0) for t in log.times.tolist()]
