@@ -113,10 +113,10 @@ def run_headless(
     events: queue.Queue[Event] = queue.Queue()
     progress = Progress(config)
     sinks: list[RecordSink] = [RecordWriter(jsonl, config.log_every)] if jsonl else []
-    keeper = WeightsKeeper() if save_weights else None
+    keeper = WeightsKeeper()  # keeps the weights trainers send as they end, or are stopped
     sinks += [sink for sink in (run_log, tensorboard, keeper) if sink is not None]
     live = _LiveLines(sys.stderr)
-    when = WEIGHTS_ALWAYS if keeper is not None else WEIGHTS_NEVER  # at the end, or when stopped
+    when = WEIGHTS_NEVER if save_weights is None else WEIGHTS_ALWAYS
     runner = Runner(config, events.put, mode, weights_at_end=when)
     interrupted = 0
     try:
@@ -134,9 +134,7 @@ def run_headless(
         if end.status == FAILED:
             print(f"mlp-tui: {end.trainer} failed: {end.message}", file=sys.stderr)
     quiet = jsonl is sys.stdout
-    saved = (
-        keeper is None or save_weights is None or _save_weights(keeper, config, save_weights, quiet)
-    )
+    saved = save_weights is None or _save_weights(keeper, config, save_weights, quiet)
     if interrupted:
         return interrupted
     return 1 if any(end.status == FAILED for end in progress.ended.values()) or not saved else 0

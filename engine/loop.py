@@ -40,7 +40,7 @@ class Gate:
     """
 
     def __init__(self, context: Any = threading) -> None:
-        # Two shared bytes, read by the loop every iteration without a lock: a locked Event
+        # Shared bytes, read by the loop every iteration without a lock: a locked Event
         # there let a low-priority trainer process hold the lock the app waits on.
         self._flags = multiprocessing.RawArray("b", 4)
         self._flags[_RUNNING] = 1

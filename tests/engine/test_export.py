@@ -213,3 +213,22 @@ def test_run_specs_and_the_command_line_carry_the_output_flags(tmp_path) -> None
     assert line.endswith(f"--tensorboard {tmp_path / 'tb'}")
     assert parse(shlex.split(line)[1:])[0].tensorboard == tmp_path / "tb"
     assert "--tensorboard" not in command_line(config, build_parser(), {"tensorboard": None})
+
+
+def test_a_trainer_started_again_becomes_a_tensorboard_run_of_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from engine.config import RunConfig
+    from engine.events import LossPoints
+    from engine.export.tensorboard import TensorBoardWriter
+
+    config = RunConfig(trainers=("numpy",), log_every=2)
+    writer = TensorBoardWriter(tmp_path, "run", config)
+    writer.write(LossPoints("numpy", 0, [4.0, 3.0, 2.0], [0.1, 0.2, 0.3], run=1))
+    writer.set_config(config.with_changes(lr={"numpy": 2e-6}))  # as the app does on a restart
+    writer.write(LossPoints("numpy", 0, [5.0, 4.5], [0.1, 0.2], run=2))
+    assert writer.close() == ""
+    assert tensorboard_losses(tmp_path / "run" / "numpy")[0] == [(0, 4.0), (2, 2.0)]
+    assert tensorboard_losses(tmp_path / "run" / "numpy-2")[0] == [(0, 5.0)]
+    reader = EventAccumulator(str(tmp_path / "run" / "numpy-2"))
+    reader.Reload()
+    (text,) = reader.Tensors("settings/text_summary")
+    assert "| lr | 2e-06 |" in text.tensor_proto.string_val[0].decode()
