@@ -10,6 +10,7 @@ from typing import IO, NoReturn
 
 from engine.config import TRAINERS, ConfigError, RunConfig, check_lr, validate
 from engine.data import load_start, sizes_of
+from engine.export.outputs import check_outputs
 from engine.runspec import toml_argv
 from engine.workers import WORKER_MODES
 
@@ -106,6 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--gradcheck", action="store_true", help="check the backward passes, print, exit")
     add(
+        "--tensorboard",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write TensorBoard files, DIR/<run>/<trainer>; with --replay, convert that run",
+    )
+    add(
+        "--save-weights",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="--headless: each trainer's weights at the end as DIR/<trainer>.npz (--init-from's)",
+    )
+    add(
         "--workers",
         default="process",
         help="where trainers compute: process (default: a child process per trainer) or thread",
@@ -174,6 +189,8 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]
             args = parser.parse_args(from_file + argv)
         except ConfigError as error:
             raise ConfigError(f"in {args.config}: {error}") from None
-    if args.headless and (args.replay or args.compare):
-        raise ConfigError("--replay and --compare draw in the dashboard; leave out --headless")
+    if args.headless and (args.compare or (args.replay and not args.tensorboard)):
+        raise ConfigError("--replay and --compare draw in the dashboard; leave out --headless "
+                          "(--headless --replay RUN --tensorboard DIR converts a run)")  # fmt: skip
+    check_outputs(args)
     return args, config_from_args(args)

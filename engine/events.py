@@ -1,10 +1,11 @@
-"""Provides what a running trainer reports: batches of loss points and how it ended."""
+"""Provides what a running trainer reports: batches of loss points, how it ended, its weights."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from engine.config import RunConfig
+from engine.data import Dataset, Params
 
 DONE, DIVERGED, FAILED, STOPPED = "done", "diverged", "failed", "stopped"
 
@@ -65,4 +66,19 @@ class TrainerStarted:
     run: int = 0
 
 
-Event = LossPoints | TrainerPaused | TrainerEnded | TrainerStarted
+@dataclass(frozen=True)
+class Weights:
+    """A trainer's state after `iteration` updates, as asked for: its start data and weights.
+
+    Everything `--init-from` reads, as float64 numpy arrays in numpy orientation (x @ w1).
+    """
+
+    trainer: str
+    iteration: int
+    lr: float
+    data: Dataset
+    params: Params
+    run: int = 0
+
+
+Event = LossPoints | TrainerPaused | TrainerEnded | TrainerStarted | Weights

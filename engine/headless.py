@@ -6,10 +6,13 @@ import queue
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import IO
 
 from engine.config import RunConfig
 from engine.events import FAILED, Event, LossPoints, TrainerEnded
+from engine.export.weights import WeightsKeeper, save_final
+from engine.loop import WEIGHTS_ALWAYS, WEIGHTS_NEVER
 from engine.records import RecordSink, RecordWriter
 from engine.runner import Runner
 
@@ -92,21 +95,29 @@ def _raise_interrupted(signum: int, _frame: object) -> None:
 
 
 def run_headless(
-    config: RunConfig, jsonl: IO[str] | None, mode: str, run_log: RecordSink | None = None
+    config: RunConfig,
+    jsonl: IO[str] | None,
+    mode: str,
+    run_log: RecordSink | None = None,
+    tensorboard: RecordSink | None = None,
+    save_weights: Path | None = None,
 ) -> int:
     """Trains to the end and reports; returns the exit code.
 
-    0 when every trainer is done or diverged, 1 when one failed, 130 on ^C, 143 on SIGTERM,
-    129 on SIGHUP (the run stops, and what it trained is still reported).
+    0 when every trainer is done or diverged, 1 when one failed (or the weights could not be
+    saved), 130 on ^C, 143 on SIGTERM, 129 on SIGHUP (the run stops, and what it trained is
+    still reported, and its weights saved).
     """
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_interrupted)
     events: queue.Queue[Event] = queue.Queue()
     progress = Progress(config)
     sinks: list[RecordSink] = [RecordWriter(jsonl, config.log_every)] if jsonl else []
-    sinks += [run_log] if run_log else []
+    keeper = WeightsKeeper()  # keeps the weights trainers send as they end, or are stopped
+    sinks += [sink for sink in (run_log, tensorboard, keeper) if sink is not None]
     live = _LiveLines(sys.stderr)
-    runner = Runner(config, events.put, mode)
+    when = WEIGHTS_NEVER if save_weights is None else WEIGHTS_ALWAYS
+    runner = Runner(config, events.put, mode, weights_at_end=when)
     interrupted = 0
     try:
         runner.start()
@@ -122,9 +133,22 @@ def run_headless(
     for end in progress.ended.values():
         if end.status == FAILED:
             print(f"mlp-tui: {end.trainer} failed: {end.message}", file=sys.stderr)
+    quiet = jsonl is sys.stdout
+    saved = save_weights is None or _save_weights(keeper, config, save_weights, quiet)
     if interrupted:
         return interrupted
-    return 1 if any(end.status == FAILED for end in progress.ended.values()) else 0
+    return 1 if any(end.status == FAILED for end in progress.ended.values()) or not saved else 0
+
+
+def _save_weights(keeper: WeightsKeeper, config: RunConfig, folder: Path, quiet: bool) -> bool:
+    """Writes each trainer's last weights and says where (on stderr when stdout is JSON lines)."""
+    try:
+        text = save_final(folder, keeper, config.trainers)
+    except OSError as error:
+        print(f"mlp-tui: cannot save the weights in {folder}: {error.strerror}", file=sys.stderr)
+        return False
+    print(text, file=sys.stderr if quiet else sys.stdout)
+    return True
 
 
 def _drain(

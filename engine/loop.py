@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import threading
@@ -20,12 +21,15 @@ from engine.events import (
     LossPoints,
     TrainerEnded,
     TrainerPaused,
+    Weights,
 )
 from engine.trainers import Trainer, build_trainer
 
 FLUSH_SECONDS = 0.2  # how often a running trainer hands over its losses
 PAUSED_POLL_SECONDS = 0.02  # how often a paused loop looks for resume, step or stop
-_STOP, _RUNNING = 0, 1  # the gate's two flags
+_STOP, _RUNNING, _WEIGHTS_NOW, _WEIGHTS_AT_END = range(4)  # the gate's flags
+# When a loop sends its weights as it ends: never, when done or diverged, or also when stopped
+WEIGHTS_NEVER, WEIGHTS_IF_FINISHED, WEIGHTS_ALWAYS = 0, 1, 2
 
 
 class Gate:
@@ -36,9 +40,9 @@ class Gate:
     """
 
     def __init__(self, context: Any = threading) -> None:
-        # Two shared bytes, read by the loop every iteration without a lock: a locked Event
+        # Shared bytes, read by the loop every iteration without a lock: a locked Event
         # there let a low-priority trainer process hold the lock the app waits on.
-        self._flags = multiprocessing.RawArray("b", 2)
+        self._flags = multiprocessing.RawArray("b", 4)
         self._flags[_RUNNING] = 1
         self._steps = context.Semaphore(0)
 
@@ -71,14 +75,40 @@ class Gate:
         """Ends the loop before its next iteration, paused or not."""
         self._flags[_STOP] = 1
 
-    def wait_turn(self, on_hold: Callable[[], bool]) -> bool:
+    def ask_weights(self) -> None:
+        """Asks the loop for its weights: sent before its next iteration, while paused, or as
+        it ends (unless it fails)."""
+        self._flags[_WEIGHTS_NOW] = 1
+
+    def weights_at_end(self, when: int) -> None:
+        """Has the loop send its weights as it ends: WEIGHTS_IF_FINISHED or WEIGHTS_ALWAYS."""
+        self._flags[_WEIGHTS_AT_END] = when
+
+    def take_weights_request(self) -> bool:
+        """True (once) when weights were asked for."""
+        asked = bool(self._flags[_WEIGHTS_NOW])
+        self._flags[_WEIGHTS_NOW] = 0
+        return asked
+
+    def weights_due(self, status: str) -> bool:
+        """True when a loop ending with this status owes its weights."""
+        when = self._flags[_WEIGHTS_AT_END]
+        finished = when == WEIGHTS_IF_FINISHED and status != STOPPED
+        return self.take_weights_request() or when == WEIGHTS_ALWAYS or finished
+
+    def wait_turn(
+        self, on_hold: Callable[[], bool], on_weights: Callable[[], None] = lambda: None
+    ) -> bool:
         """Blocks until the next iteration may run; False when the loop must stop.
 
         Args:
             on_hold: called once when the loop starts waiting, paused; False ends the loop.
+            on_weights: called when weights were asked for, between iterations or while paused.
         """
         held = False
         while not self.stopped:
+            if self.take_weights_request():
+                on_weights()
             if not self.paused:
                 break
             if not held:
@@ -99,6 +129,7 @@ class _Batcher:
         self.last_flush = self.start
         self.pending: list[Any] = []
         self.times: list[float] = []
+        self.steps = 0  # iterations taken, the updates in the trainer's weights
         self.done = 0  # iterations handed over, all with finite losses
         self.last_loss: float | None = None
         self.bad_loss: float | None = None
@@ -106,6 +137,7 @@ class _Batcher:
     def add(self, result: Any) -> bool:
         """Adds one step's loss; True when a batch is due."""
         self.pending.append(result)
+        self.steps += 1
         now = time.monotonic()
         self.times.append(now - self.start)
         return now - self.last_flush >= FLUSH_SECONDS
@@ -151,9 +183,12 @@ def train(
         emit(TrainerPaused(name, batch.done))
         return True
 
+    def send_weights() -> None:
+        emit(Weights(name, batch.steps, trainer.lr, trainer.data, trainer.params()))
+
     try:
         for _ in range(iters):
-            if not gate.wait_turn(hold):
+            if not gate.wait_turn(hold, send_weights):
                 break
             if (batch.add(trainer.step()) or gate.paused) and not batch.flush():
                 break
@@ -162,10 +197,11 @@ def train(
         batch.salvage()
         emit(batch.ended(FAILED, describe(error)))
         return
-    if batch.bad_loss is not None:
-        emit(batch.ended(DIVERGED))
-    else:
-        emit(batch.ended(STOPPED if batch.done < iters else DONE))
+    status = DIVERGED if batch.bad_loss is not None else STOPPED if batch.done < iters else DONE
+    if gate.weights_due(status):
+        with contextlib.suppress(Exception):  # weights that can't be read: the end still counts
+            send_weights()
+    emit(batch.ended(status))
 
 
 def describe(error: BaseException) -> str:

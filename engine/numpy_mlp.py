@@ -15,7 +15,7 @@ class NumpyMLP:
 
     def __init__(self, spec: TrainerSpec, data: Dataset, params: Params) -> None:
         dtype = np.dtype(spec.dtype)  # astype copies: the start arrays are shared, left untouched
-        self.lr = spec.lr
+        self.lr, self.data = spec.lr, data
         self.x = data.x.astype(dtype)  # (N, D_in)
         self.y = data.y.astype(dtype)  # (N, D_out)
         self.w1 = params.w1.astype(dtype)  # (D_in, H)
@@ -89,6 +89,11 @@ class NumpyMLP:
         """The trainer's own weight arrays, by name (perturbed in place by gradient checks)."""
         named = {"w1": self.w1, "w2": self.w2, "b1": self.b1, "b2": self.b2}
         return {name: array for name, array in named.items() if array is not None}
+
+    def params(self) -> Params:
+        """The current weights as float64 copies (the trainer goes on changing its own)."""
+        b1, b2 = (None if b is None else b.astype(np.float64) for b in (self.b1, self.b2))
+        return Params(self.w1.astype(np.float64), self.w2.astype(np.float64), b1, b2)
 
     @staticmethod
     def read_losses(pending: list[float]) -> list[float]:

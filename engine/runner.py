@@ -11,7 +11,7 @@ from functools import partial
 from engine.config import RunConfig
 from engine.data import make_start
 from engine.events import Event, TrainerStarted
-from engine.loop import Gate
+from engine.loop import WEIGHTS_NEVER, Gate
 from engine.workers import (
     WORKER_MODES,
     ProcessWorker,
@@ -38,14 +38,22 @@ class Runner:
         config: the run's validated settings.
         emit: called from worker threads with each batch of loss points and each end.
         mode: "thread" computes in the worker thread; "process" in a child per trainer.
+        weights_at_end: when each trainer sends its Weights as it ends (engine.loop's WEIGHTS_*).
     """
 
-    def __init__(self, config: RunConfig, emit: Callable[[Event], None], mode: str = "thread"):
+    def __init__(
+        self,
+        config: RunConfig,
+        emit: Callable[[Event], None],
+        mode: str = "thread",
+        weights_at_end: int = WEIGHTS_NEVER,
+    ):
         if mode not in WORKER_MODES:
             raise ValueError(f"mode must be one of {WORKER_MODES}, got {mode!r}")
         self.config = config
         self.emit = emit
         self.mode = mode
+        self.weights_at_end = weights_at_end
         self.workers: dict[str, ThreadWorker | ProcessWorker] = {}
         self.starts = 0  # numbers each start, so late events of a replaced run can be told apart
         self.closed = False
@@ -84,6 +92,7 @@ class Runner:
                 limit_threads(threads, uses_torch)
             for name, worker in fresh.items():
                 emit(TrainerStarted(name, self.config))
+                worker.gate.weights_at_end(self.weights_at_end)
                 worker.start(threads, uses_torch)
 
     def _emit_tagged(self, run: int, event: Event) -> None:
@@ -119,6 +128,11 @@ class Runner:
         """Pauses the trainers and lets each through exactly one more iteration."""
         for gate in self._gates(names):
             gate.step()
+
+    def ask_weights(self, names: Iterable[str] | None = None) -> None:
+        """Asks the trainers for their weights; each sends a Weights event before its next step."""
+        for gate in self._gates(names):
+            gate.ask_weights()
 
     def stop(
         self, names: Iterable[str] | None = None, timeout: float = STOP_TIMEOUT_SECONDS

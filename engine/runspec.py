@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import shlex
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,14 @@ def _flag_values(action: argparse.Action, value: Any, where: str) -> list[str]:
     return [flag, str(value)]
 
 
-def command_line(config: RunConfig, parser: argparse.ArgumentParser) -> str:
-    """The `mlp-tui` command that runs this config, with only the flags that differ from default."""
+def command_line(
+    config: RunConfig, parser: argparse.ArgumentParser, outputs: Mapping[str, Any] | None = None
+) -> str:
+    """The `mlp-tui` command that runs this config, with only the flags that differ from default.
+
+    Args:
+        outputs: flags beside the settings, by destination (e.g. tensorboard); None leaves one out.
+    """
     options, default = _options(parser), RunConfig()
     parts = ["mlp-tui"]
     for field in dataclasses.fields(RunConfig):
@@ -85,4 +92,6 @@ def command_line(config: RunConfig, parser: argparse.ArgumentParser) -> str:
             parts.append(flag)
         else:
             parts += [flag, ",".join(value) if field.name == "trainers" else str(value)]
+    for dest, value in (outputs or {}).items():
+        parts += [] if value is None else [options[dest].option_strings[0], str(value)]
     return shlex.join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from engine.config import TrainerSpec
@@ -13,12 +14,21 @@ def _tensor(array: object, spec: TrainerSpec) -> torch.Tensor:
     return torch.tensor(array, dtype=getattr(torch, spec.dtype), device=spec.device)
 
 
+def _array(tensor: torch.Tensor) -> np.ndarray:
+    """A float64 copy on the host: the trainer goes on changing its own."""
+    return tensor.detach().to("cpu", torch.float64, copy=True).numpy()
+
+
+def _maybe_array(tensor: torch.Tensor | None) -> np.ndarray | None:
+    return None if tensor is None else _array(tensor)
+
+
 class TorchManualMLP:
     """The numpy trainer line for line on torch tensors (mm, clamp, t()), on any device."""
 
     def __init__(self, spec: TrainerSpec, data: Dataset, params: Params) -> None:
         self.device = spec.device
-        self.lr = spec.lr
+        self.lr, self.data = spec.lr, data
         self.x = _tensor(data.x, spec)  # (N, D_in)
         self.y = _tensor(data.y, spec)  # (N, D_out)
         self.w1 = _tensor(params.w1, spec)  # (D_in, H)
@@ -84,6 +94,12 @@ class TorchManualMLP:
         named = {"w1": self.w1, "w2": self.w2, "b1": self.b1, "b2": self.b2}
         return {name: tensor for name, tensor in named.items() if tensor is not None}
 
+    def params(self) -> Params:
+        """The current weights as float64 numpy copies."""
+        return Params(
+            _array(self.w1), _array(self.w2), _maybe_array(self.b1), _maybe_array(self.b2)
+        )
+
     @staticmethod
     def read_losses(pending: list[torch.Tensor]) -> list[float]:
         """Copies a batch of device losses to the host in one transfer."""
@@ -107,12 +123,26 @@ def build_model(spec: TrainerSpec, params: Params) -> torch.nn.Sequential:
     return torch.nn.Sequential(first, torch.nn.ReLU(), second)
 
 
-class TorchAutogradMLP:
+class _SequentialMLP:
+    """What the two nn.Sequential trainers share: their weights read back for saving."""
+
+    model: torch.nn.Sequential
+
+    def params(self) -> Params:
+        """The current weights in numpy orientation: nn.Linear keeps (out, in), so transposed."""
+        first, second = (layer for layer in self.model if isinstance(layer, torch.nn.Linear))
+        return Params(_array(first.weight.t()), _array(second.weight.t()),
+                      _maybe_array(first.bias), _maybe_array(second.bias))  # fmt: skip
+
+    read_losses = staticmethod(TorchManualMLP.read_losses)
+
+
+class TorchAutogradMLP(_SequentialMLP):
     """The seed's part-2 program: nn.Sequential, loss.backward(), SGD by hand under no_grad."""
 
     def __init__(self, spec: TrainerSpec, data: Dataset, params: Params) -> None:
         self.device = spec.device
-        self.lr = spec.lr
+        self.lr, self.data = spec.lr, data
         self.x = _tensor(data.x, spec)  # (N, D_in)
         self.y = _tensor(data.y, spec)  # (N, D_out)
         self.model = build_model(spec, params)
@@ -129,8 +159,6 @@ class TorchAutogradMLP:
                     param.add_(param.grad, alpha=-self.lr)  # param -= lr * param.grad
         self.model.zero_grad()  # backward() adds to .grad; start the next step from zero
         return loss.detach()
-
-    read_losses = staticmethod(TorchManualMLP.read_losses)
 
 
 def make_optimizer(spec: TrainerSpec, model: torch.nn.Module) -> torch.optim.Optimizer:
@@ -153,11 +181,12 @@ def make_optimizer(spec: TrainerSpec, model: torch.nn.Module) -> torch.optim.Opt
         return optimizer_class(params, lr=spec.lr, **options)  # type: ignore[operator]
 
 
-class TorchOptimMLP:
+class TorchOptimMLP(_SequentialMLP):
     """The seed's part-3 program: the same model stepped by a torch.optim optimizer."""
 
     def __init__(self, spec: TrainerSpec, data: Dataset, params: Params) -> None:
         self.device = spec.device
+        self.lr, self.data = spec.lr, data
         self.x = _tensor(data.x, spec)  # (N, D_in)
         self.y = _tensor(data.y, spec)  # (N, D_out)
         self.model = build_model(spec, params)
@@ -172,5 +201,3 @@ class TorchOptimMLP:
         loss.backward()
         self.optimizer.step()
         return loss.detach()
-
-    read_losses = staticmethod(TorchManualMLP.read_losses)

@@ -6,16 +6,21 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from engine.config import RunConfig, TrainerSpec
-from engine.data import Params, Start, initial_params
+from engine.data import Dataset, Params, Start, initial_params
 
 
 class Trainer(Protocol):
     """One implementation of the network: each step trains one iteration."""
 
     device: str
+    lr: float
+    data: Dataset  # the float64 start it was built from, kept for saving
 
     def step(self) -> Any:
         """One iteration; returns its loss (a float, or a tensor left on the device)."""
+
+    def params(self) -> Params:
+        """Its current weights as float64 copies in numpy orientation (x @ w1)."""
 
     def read_losses(self, pending: list[Any]) -> list[float]:
         """Turns a batch of step() results into floats, with one host transfer at most."""

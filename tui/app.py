@@ -19,7 +19,9 @@ from engine.cli import build_parser, with_device
 from engine.config import RunConfig, changed_trainers
 from engine.devices import DeviceInfo, list_devices
 from engine.events import Event
-from engine.loop import describe
+from engine.export.tensorboard import TensorBoardWriter
+from engine.export.weights import WeightsKeeper
+from engine.loop import WEIGHTS_IF_FINISHED, describe
 from engine.records import RecordWriter
 from engine.replay import PastRun
 from engine.runlog import RunLog
@@ -28,6 +30,7 @@ from engine.runspec import command_line
 from tui import commands
 from tui.export import export_run
 from tui.messages import DevicesFound, EngineEvent
+from tui.outputs import ask_for_weights, convert_replay, write_weights
 from tui.screens.code import CodeScreen
 from tui.screens.controls import ControlsScreen
 from tui.screens.devices import DeviceScreen
@@ -59,13 +62,18 @@ class MlpApp(App[int]):
         run_log: RunLog | None = None,
         replay: PastRun | None = None,
         compare: PastRun | None = None,
+        tensorboard: TensorBoardWriter | None = None,
+        convert_to: Path | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self.autostart = autostart and replay is None
         self.jsonl = RecordWriter(jsonl, config.log_every) if jsonl else None
         self.run_log, self.replay, self.compare = run_log, replay, compare
-        self.runner = Runner(config, self._from_engine, "thread" if replay else workers)
+        self.tensorboard, self.convert_to = tensorboard, convert_to
+        self.weights = WeightsKeeper()  # every trainer sends its weights as it ends, for k
+        mode = "thread" if replay else workers
+        self.runner = Runner(config, self._from_engine, mode, weights_at_end=WEIGHTS_IF_FINISHED)
         self.dashboard = Dashboard(config)
         self.control = TrainerControl(self, self.runner, self.dashboard)
         # Listed in the background when first asked for: it imports torch, seconds of CPU that
@@ -93,6 +101,8 @@ class MlpApp(App[int]):
                         "runs it again", timeout=6)  # fmt: skip
         if self.compare is not None:
             self.dashboard.set_ghosts(self.compare)
+        if self.replay is not None and self.convert_to is not None:
+            convert_replay(self, self.replay, self.convert_to)
         if self.autostart:
             self.start_trainers(self.config.trainers)
 
@@ -114,10 +124,14 @@ class MlpApp(App[int]):
         self.post_message(EngineEvent(event))
 
     def on_engine_event(self, message: EngineEvent) -> None:
-        if self.control.take(message.event):  # not left over from a run the user replaced
-            for sink in (self.jsonl, self.run_log):
-                if sink is not None:
-                    sink.write(message.event)
+        event = message.event
+        if not self.control.take(event):
+            return  # left over from a run the user replaced
+        for sink in (self.jsonl, self.run_log, self.tensorboard):
+            if sink is not None:
+                sink.write(event)
+        if self.weights.take(event):
+            write_weights(self)
 
     async def run_action(self, action: str | Any, *args: Any, **kwargs: Any) -> bool:
         """Runs a key's or the palette's action; an error in it is a notification, never an exit."""
@@ -208,8 +222,12 @@ class MlpApp(App[int]):
             return
         self.notify("wrote " + " and ".join(str(path) for path in paths), timeout=6)
 
+    def action_save_weights(self) -> None:
+        ask_for_weights(self)
+
     def action_command_line(self) -> None:
-        line = command_line(self.config, build_parser())
+        outputs = {"tensorboard": self.tensorboard.root if self.tensorboard else None}
+        line = command_line(self.config, build_parser(), outputs)
         self.copy_to_clipboard(line)
         title = "The command that runs this again (also in the clipboard, if the terminal lets)"
         self.push_screen(TextScreen(title, line))

@@ -23,6 +23,7 @@ ACTIONS = [
     ("v", "code", "Code", "Each trainer's step as source, side by side"),
     ("w", "export", "Export CSV and SVG", "The losses as CSV, the screen as SVG"),
     ("y", "command_line", "Command line", "The command that runs this again"),
+    ("k", "save_weights", "Save weights", "Each trainer's weights as .npz, as --init-from reads"),
     ("left_square_bracket", "scale_lr(0.5)", "halve lr", ""),
     ("right_square_bracket", "scale_lr(2)", "double lr", ""),
     ("question_mark", "help", "Help", ""),
@@ -40,7 +41,7 @@ FOOTER_ACTIONS = {
     "quit",
 }  # fmt: skip
 TRAINING_ACTIONS = {"toggle_pause", "step", "restart", "controls", "devices", "scale_lr",
-                    "toggle_pause_focused", "restart_focused"}  # fmt: skip
+                    "toggle_pause_focused", "restart_focused", "save_weights"}  # fmt: skip
 
 
 def binding_id(action: str) -> str:

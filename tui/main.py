@@ -9,6 +9,7 @@ from typing import IO
 
 from engine.cli import open_jsonl, parse
 from engine.config import ConfigError, RunConfig
+from engine.export.tensorboard import TensorBoardWriter, convert_replay, start_writer
 from engine.replay import PastRun, load_run
 from engine.runlog import RunLog
 
@@ -34,11 +35,14 @@ def run_gradcheck(config: RunConfig) -> int:
 
 def run_dashboard(args: argparse.Namespace, config: RunConfig, jsonl: IO[str] | None,
                   run_log: RunLog | None, replay: PastRun | None,
-                  compare: PastRun | None) -> int:  # fmt: skip
+                  compare: PastRun | None,
+                  tensorboard: TensorBoardWriter | None) -> int:  # fmt: skip
     """Runs the app until the user quits; returns its exit code."""
     from tui.app import MlpApp
 
-    app = MlpApp(config, jsonl, args.workers, run_log=run_log, replay=replay, compare=compare)
+    convert_to = args.tensorboard if replay else None
+    app = MlpApp(config, jsonl, args.workers, run_log=run_log, replay=replay, compare=compare,
+                 tensorboard=tensorboard, convert_to=convert_to)  # fmt: skip
     try:
         app.run()
     finally:
@@ -64,17 +68,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mlp-tui: {problem}; use --headless for a table, or --headless --jsonl - for JSON "
               "lines", file=sys.stderr)  # fmt: skip
         return 2
+    tensorboard = None
     try:
         if args.gradcheck:
             return run_gradcheck(config)
+        if args.headless and replay is not None:
+            return convert_replay(replay, args.tensorboard)
+        if replay is None:
+            log_path = None if run_log is None else run_log.path
+            tensorboard = start_writer(args.tensorboard, config, log_path)
         if args.headless:
             from engine.headless import run_headless
 
-            return run_headless(config, jsonl, args.workers, run_log)
-        return run_dashboard(args, config, jsonl, run_log, replay, compare)
+            return run_headless(
+                config, jsonl, args.workers, run_log, tensorboard, args.save_weights
+            )
+        return run_dashboard(args, config, jsonl, run_log, replay, compare, tensorboard)
     finally:
         if run_log is not None:
             run_log.close()
+        if tensorboard is not None and (problem := tensorboard.close()):
+            print(f"mlp-tui: {problem}", file=sys.stderr)
 
 
 if __name__ == "__main__":

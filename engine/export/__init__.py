@@ -1,0 +1,1 @@
+"""Provides the exporters to the tools users already have: TensorBoard files and weight files."""

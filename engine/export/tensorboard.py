@@ -1,0 +1,178 @@
+"""Provides TensorBoard event files: a run's losses as they are logged, or a past run converted.
+
+Written by torch.utils.tensorboard's SummaryWriter, which needs the `tensorboard` package (the
+`tensorboard` extra). Each trainer is one TensorBoard run, `DIR/<run-id>/<trainer>` (a trainer
+the app starts again becomes `<trainer>-2`, `-3`...): the scalar `loss` at every logged iteration
+(the points --jsonl writes) with its wall time, and the run's settings as text and hparams.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import queue
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from engine.cli import build_parser
+from engine.config import RunConfig
+from engine.events import Event, LossPoints, TrainerStarted
+from engine.export.outputs import new_run_id
+from engine.records import loss_records
+from engine.replay import PastRun
+from engine.runspec import command_line
+
+FLUSH_SECONDS = 1  # how often the SummaryWriter's own thread writes what it has queued
+
+
+def settings(config: RunConfig, trainer: str) -> dict[str, Any]:
+    """A trainer's settings as hparams: its spec, the sizes and the iterations."""
+    spec = dataclasses.asdict(config.spec(trainer))
+    spec["trainer"] = spec.pop("name")
+    sizes = {key: getattr(config, key) for key in ("n", "d_in", "hidden", "d_out", "iters")}
+    values = {**spec, **sizes, "same_start": config.same_start, "log_every": config.log_every}
+    return {key: str(value) if isinstance(value, bool) else value for key, value in values.items()}
+
+
+def _open_run(folder: Path, config: RunConfig, trainer: str) -> Any:
+    """A SummaryWriter for one trainer's run, its settings already written."""
+    from torch.utils.tensorboard import SummaryWriter
+    from torch.utils.tensorboard.summary import hparams
+
+    writer = SummaryWriter(str(folder), flush_secs=FLUSH_SECONDS)
+    values = settings(config, trainer)
+    table = "\n".join(f"| {key} | {value} |" for key, value in values.items())
+    command = command_line(config, build_parser())
+    writer.add_text("settings", f"`{command}`\n\n| setting | value |\n|---|---|\n{table}")
+    assert writer.file_writer is not None  # made by SummaryWriter's constructor
+    for summary in hparams(values, {"loss": None}):
+        writer.file_writer.add_summary(summary)
+    return writer
+
+
+def _add_losses(writer: Any, points: Iterable[tuple[int, float, float]]) -> None:
+    """Adds (iteration, loss, wall time) points as the scalar `loss`."""
+    for iteration, loss, wall in points:
+        writer.add_scalar("loss", loss, iteration, walltime=wall)
+
+
+def convert_run(past: PastRun, root: Path) -> list[Path]:
+    """Writes a past run's logged losses as `root/<run folder's name>/<trainer>`; returns those.
+
+    Wall times are the run log's start (its config.json's time) plus each record's seconds.
+    """
+    base = (past.path / "config.json").stat().st_mtime
+    folders = []
+    for trainer in (name for name in past.config.trainers if name in past.logs):
+        log = past.logs[trainer]
+        folder = root / past.path.resolve().name / trainer
+        writer = _open_run(folder, past.config, trainer)
+        times = [base + (t if math.isfinite(t) else 0.0) for t in log.times.tolist()]
+        _add_losses(writer, zip(log.iters.tolist(), log.losses.tolist(), times, strict=True))
+        writer.close()
+        folders.append(folder)
+    return folders
+
+
+class TensorBoardWriter:
+    """A record sink writing each trainer's logged losses as they come, in a thread of its own.
+
+    The caller's thread only queues events (the app's event loop never waits on a file, nor on
+    importing torch here); close() writes what is left and flushes.
+    """
+
+    def __init__(self, root: Path, run_id: str, config: RunConfig) -> None:
+        self.root, self.folder = root, root / run_id
+        self.error = ""
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.queue.put(config)
+        self.thread = threading.Thread(target=self._work, name="tensorboard", daemon=True)
+        self.thread.start()
+
+    def write(self, event: Event) -> None:
+        """Queues a batch's logged points, with the time it arrived (wall times come from it).
+
+        A start queues its settings: those of the trainers started from then on.
+        """
+        if isinstance(event, TrainerStarted):
+            self.queue.put(event.config)
+        elif isinstance(event, LossPoints):
+            self.queue.put((event, time.time()))
+
+    def close(self) -> str:
+        """Writes what is queued, flushes every file; returns the error that stopped it, or ""."""
+        self.queue.put(None)
+        self.thread.join()
+        return self.error
+
+    def _work(self) -> None:
+        config: RunConfig | None = None
+        runs, closing = _Runs(self.folder), False
+        try:
+            while (item := self.queue.get()) is not None:
+                if isinstance(item, RunConfig):
+                    config = item
+                elif config is not None:
+                    runs.add(config, *item)
+            closing = True
+            runs.close()
+        except Exception as error:  # a full disk, a broken install: the training goes on
+            self.error = f"TensorBoard files in {self.folder} stopped: {error}"
+            with contextlib.suppress(Exception):
+                runs.close()
+            while not closing and self.queue.get() is not None:
+                pass  # what is queued until close() is dropped
+
+
+class _Runs:
+    """The open TensorBoard runs: one per trainer and start, with the wall time it started at."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.open: dict[str, tuple[int, Any, float]] = {}  # trainer -> (run, writer, start time)
+        self.starts: dict[str, int] = {}
+
+    def add(self, config: RunConfig, points: LossPoints, arrived: float) -> None:
+        run = self.open.get(points.trainer)
+        if run is None or run[0] != points.run:
+            run = self._start(config, points, arrived)
+        _, writer, started = run
+        records = loss_records(points, config.log_every)
+        _add_losses(writer, ((r["iter"], r["loss"], started + r["t"]) for r in records))
+
+    def _start(
+        self, config: RunConfig, points: LossPoints, arrived: float
+    ) -> tuple[int, Any, float]:
+        name = points.trainer
+        if name in self.open:
+            self.open[name][1].close()
+        self.starts[name] = self.starts.get(name, 0) + 1
+        count = self.starts[name]
+        writer = _open_run(self.folder / (name if count == 1 else f"{name}-{count}"), config, name)
+        started = arrived - (points.times[-1] if points.times else 0.0)
+        self.open[name] = (points.run, writer, started)
+        return self.open[name]
+
+    def close(self) -> None:
+        for _, writer, _ in self.open.values():
+            writer.close()
+
+
+def start_writer(
+    root: Path | None, config: RunConfig, run_log_path: Path | None
+) -> TensorBoardWriter | None:
+    """The live run's writer (None without --tensorboard), named after its run log folder or,
+    with --no-log, a new run id."""
+    if root is None:
+        return None
+    return TensorBoardWriter(root, run_log_path.name if run_log_path else new_run_id(), config)
+
+
+def convert_replay(past: PastRun, root: Path) -> int:
+    """`--headless --replay RUN --tensorboard DIR`: converts, prints the runs written, exit 0."""
+    print("wrote " + ", ".join(str(folder) for folder in convert_run(past, root)))
+    return 0
