@@ -24,6 +24,8 @@ async def type_and_apply(field_id: str, text: str) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         before = app.config
         await pilot.press("c")
+        # the first c composes the dialog: under load that can take more than the press waits
+        await wait_until(pilot, lambda: bool(app.screen.query(f"#{field_id}")))
         field = app.screen.query_one(f"#{field_id}", Input)
         field.focus()
         field.clear()
