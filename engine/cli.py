@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 from typing import IO, NoReturn
@@ -148,6 +149,23 @@ def with_device(config: RunConfig) -> RunConfig:
     return config
 
 
+def check_jsonl(target: str | None) -> None:
+    """Refuses a --jsonl target that can't be written, without creating or truncating it."""
+    if target is None or target == "-":
+        return
+    path = Path(target)
+    folder = path.parent
+    if path.is_dir():
+        problem = "it is a directory"
+    elif not folder.is_dir():
+        problem = f"{folder} is not a directory"
+    elif not os.access(path if path.exists() else folder, os.W_OK):
+        problem = "permission denied"
+    else:
+        return
+    raise ConfigError(f"cannot write --jsonl {target}: {problem}; give a file path or -")
+
+
 def open_jsonl(target: str | None) -> IO[str] | None:
     """Opens the --jsonl target for writing (raises ConfigError when it can't be written)."""
     if target is None:
@@ -176,4 +194,7 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]
             raise ConfigError(f"in {args.config}: {error}") from None
     if args.headless and (args.replay or args.compare):
         raise ConfigError("--replay and --compare draw in the dashboard; leave out --headless")
+    if args.gradcheck and (args.replay or args.compare or args.jsonl):
+        raise ConfigError("--gradcheck prints its table and exits; leave out --replay, "
+                          "--compare and --jsonl")  # fmt: skip
     return args, config_from_args(args)

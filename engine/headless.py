@@ -11,6 +11,7 @@ from typing import IO
 from engine.config import RunConfig
 from engine.events import FAILED, Event, LossPoints, TrainerEnded
 from engine.records import RecordSink, RecordWriter
+from engine.runlog import RunLog
 from engine.runner import Runner
 
 PROGRESS_SECONDS = 0.5
@@ -92,7 +93,7 @@ def _raise_interrupted(signum: int, _frame: object) -> None:
 
 
 def run_headless(
-    config: RunConfig, jsonl: IO[str] | None, mode: str, run_log: RecordSink | None = None
+    config: RunConfig, jsonl: IO[str] | None, mode: str, run_log: RunLog | None = None
 ) -> int:
     """Trains to the end and reports; returns the exit code.
 
@@ -106,10 +107,15 @@ def run_headless(
     sinks: list[RecordSink] = [RecordWriter(jsonl, config.log_every)] if jsonl else []
     sinks += [run_log] if run_log else []
     live = _LiveLines(sys.stderr)
-    runner = Runner(config, events.put, mode)
+    runner = Runner(config, events.put, mode, run_log.path if run_log else None)
+    if run_log is not None:  # a full disk ends the log, not the run
+        run_log.on_error = lambda text: print(f"mlp-tui: warning: {text}", file=sys.stderr)
     interrupted = 0
     try:
         runner.start()
+        for name in config.trainers:
+            if run_log is not None:
+                run_log.mark_start(config, name, runner.starts)
         _drain(events, progress, sinks, live)
     except (KeyboardInterrupt, Interrupted) as stop:
         interrupted = stop.code if isinstance(stop, Interrupted) else 130

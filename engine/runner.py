@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Iterable
 from functools import partial
+from pathlib import Path
 
 from engine.config import RunConfig
 from engine.data import Start, load_start, make_data
@@ -44,14 +45,22 @@ class Runner:
         config: the run's validated settings.
         emit: called from worker threads with each batch of loss points and each end.
         mode: "thread" computes in the worker thread; "process" in a child per trainer.
+        log_dir: the run log's folder, where child processes write their stderr.
     """
 
-    def __init__(self, config: RunConfig, emit: Callable[[Event], None], mode: str = "thread"):
+    def __init__(
+        self,
+        config: RunConfig,
+        emit: Callable[[Event], None],
+        mode: str = "thread",
+        log_dir: Path | None = None,
+    ):
         if mode not in WORKER_MODES:
             raise ValueError(f"mode must be one of {WORKER_MODES}, got {mode!r}")
         self.config = config
         self.emit = emit
         self.mode = mode
+        self.log_dir = log_dir
         self.workers: dict[str, ThreadWorker | ProcessWorker] = {}
         self.starts = 0  # numbers each start, so late events of a replaced run can be told apart
         if mode == "process":
@@ -66,7 +75,9 @@ class Runner:
         start = make_start(self.config)
         self.starts += 1
         emit = partial(self._emit_tagged, self.starts)
-        worker_class = ThreadWorker if self.mode == "thread" else ProcessWorker
+        worker_class: Callable[..., ThreadWorker | ProcessWorker] = (
+            ThreadWorker if self.mode == "thread" else partial(ProcessWorker, log_dir=self.log_dir)
+        )
         fresh = {
             name: worker_class(self.config, self.config.spec(name), start, emit) for name in names
         }

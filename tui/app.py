@@ -20,7 +20,7 @@ from engine.config import RunConfig
 from engine.devices import DeviceInfo, list_devices
 from engine.events import Event, LossPoints, TrainerEnded, TrainerPaused
 from engine.records import RecordWriter
-from engine.replay import PastRun
+from engine.replay import PastRun, problems_notice
 from engine.runlog import RunLog
 from engine.runner import Runner
 from engine.runspec import command_line
@@ -62,7 +62,10 @@ class MlpApp(App[int]):
         self.autostart = autostart and replay is None
         self.jsonl = RecordWriter(jsonl, config.log_every) if jsonl else None
         self.run_log, self.replay, self.compare = run_log, replay, compare
-        self.runner = Runner(config, self._from_engine, "thread" if replay else workers)
+        log_dir = run_log.path if run_log is not None else None
+        self.runner = Runner(config, self._from_engine, "thread" if replay else workers, log_dir)
+        if run_log is not None:  # a full disk ends the log, not the run
+            run_log.on_error = partial(self.notify, severity="warning", timeout=10)
         self.current_run: dict[str, int] = {}
         self.dashboard = Dashboard(config)
         # Listed in the background when first asked for: it imports torch, seconds of CPU that
@@ -90,6 +93,9 @@ class MlpApp(App[int]):
                         "runs it again", timeout=6)  # fmt: skip
         if self.compare is not None:
             self.dashboard.set_ghosts(self.compare)
+        for past in (self.replay, self.compare):
+            if past is not None and past.problems:
+                self.notify(problems_notice(past), severity="warning", timeout=10)
         if self.autostart:
             self.start_trainers(self.config.trainers)
 
@@ -133,9 +139,7 @@ class MlpApp(App[int]):
         for name in names:
             self.current_run[name] = self.runner.starts
             if self.run_log is not None:
-                self.run_log.mark_start(
-                    self.config.spec(name), self.config.iters, self.runner.starts
-                )
+                self.run_log.mark_start(self.config, name, self.runner.starts)
         self.dashboard.restart(names, self.config)
 
     def action_toggle_pause(self) -> None:
@@ -207,6 +211,13 @@ class MlpApp(App[int]):
             self.notify(f"could not export to {folder}: {error.strerror}", severity="error")
             return
         self.notify("wrote " + " and ".join(str(path) for path in paths), timeout=6)
+
+    def action_details(self) -> None:
+        focused = self.focused
+        if not isinstance(focused, TrainerPanel):
+            self.notify("Focus a panel first (tab), then i shows its trainer's details.")
+            return
+        self.push_screen(TextScreen(f"{focused.trainer}: {focused.state}", focused.details_text()))
 
     def action_command_line(self) -> None:
         line = command_line(self.config, build_parser())

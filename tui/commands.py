@@ -21,6 +21,7 @@ ACTIONS = [
     ("v", "code", "Code", "Each trainer's step as source, side by side"),
     ("w", "export", "Export CSV and SVG", "The losses as CSV, the screen as SVG"),
     ("y", "command_line", "Command line", "The command that runs this again"),
+    ("i", "details", "Details", "The focused trainer's whole message and traceback"),
     ("left_square_bracket", "scale_lr(0.5)", "halve lr", ""),
     ("right_square_bracket", "scale_lr(2)", "double lr", ""),
     ("question_mark", "help", "Help", ""),

@@ -222,7 +222,9 @@ def test_every_headless_run_leaves_a_complete_run_log(capsys, tmp_path) -> None:
     ]
     records = [json.loads(line) for line in (run_dir / "losses.jsonl").read_text().splitlines()]
     for name in ("numpy", "torch-optim"):
-        mine = [r for r in records if r["trainer"] == name]
+        start, *mine = [r for r in records if r["trainer"] == name]
+        assert start["event"] == "start" and start["spec"]["name"] == name
+        assert start["settings"]["iters"] == 25 and start["settings"]["n"] == 8
         assert [r["iter"] for r in mine[:-1]] == [0, 10, 20] and mine[-1]["event"] == "done"
     assert code == 0
 
