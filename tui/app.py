@@ -65,7 +65,7 @@ class MlpApp(App[int]):
         log_dir = run_log.path if run_log is not None else None
         self.runner = Runner(config, self._from_engine, "thread" if replay else workers, log_dir)
         if run_log is not None:  # a full disk ends the log, not the run
-            run_log.on_error = partial(self.notify, severity="warning", timeout=10)
+            run_log.on_error = partial(self.notify, severity="warning", timeout=30)
         self.current_run: dict[str, int] = {}
         self.dashboard = Dashboard(config)
         # Listed in the background when first asked for: it imports torch, seconds of CPU that
