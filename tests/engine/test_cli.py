@@ -273,8 +273,10 @@ def test_a_headless_run_whose_log_cannot_be_written_warns_once_and_trains_on(  #
     assert err.startswith("mlp-tui: warning: ")
 
 
-def files_under(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+def files_under(folder: Path) -> dict[str, bytes | None]:
+    """Every file's content and every folder (None) under folder, to see that nothing changed."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None
+            for p in folder.rglob("*")}  # fmt: skip
 
 
 def _bad_files(tmp: Path) -> list[tuple[list[str], str]]:
