@@ -117,8 +117,8 @@ def _take_loss(past: PastRun, name: str, record: dict[str, Any]) -> None:
     expected = log.size * log.every
     if iteration % log.every or not expected <= iteration < past.iters[name]:
         raise ValueError(f"iteration {iteration} out of place")
-    missing = (iteration - expected) // log.every  # records lost to corrupt lines
-    log.append([math.nan] * missing + [loss], [math.nan] * missing + [float(record.get("t", "nan"))])
+    gap = [math.nan] * ((iteration - expected) // log.every)  # records lost to corrupt lines
+    log.append([*gap, loss], [*gap, float(record.get("t", "nan"))])
 
 
 def problems_notice(past: PastRun, shown: int = 3) -> str:

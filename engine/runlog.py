@@ -35,7 +35,9 @@ def check_log_dir(log_dir: Path) -> None:
     elif not os.access(existing, os.W_OK | os.X_OK):
         problem = f"{existing} is not writable"
     if problem:
-        raise ConfigError(f"cannot write the run log in {log_dir}: {problem}; give another --log-dir")
+        raise ConfigError(
+            f"cannot write the run log in {log_dir}: {problem}; give another --log-dir"
+        )
 
 
 class RunLog:

@@ -199,7 +199,9 @@ class ProcessWorker:
             return
         message = f"the trainer's process died (exit code {self.process.exitcode})"
         details = last_lines(self.output)
-        self.emit(TrainerEnded(self.spec.name, FAILED, next_iter, None, 0.0, message, details=details))
+        self.emit(
+            TrainerEnded(self.spec.name, FAILED, next_iter, None, 0.0, message, details=details)
+        )
 
     def join(self, timeout: float | None = None) -> bool:
         """Waits for the trainer to end; True if it has."""

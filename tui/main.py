@@ -36,7 +36,7 @@ def run_gradcheck(config: RunConfig) -> int:
     except ConfigError as error:
         print(f"mlp-tui: error: {error}", file=sys.stderr)
         return 2
-    except Exception as error:  # noqa: BLE001 - whatever the device raises, one line
+    except Exception as error:  # whatever the device raises: one line
         print(f"mlp-tui: the gradient check failed: {describe(error)}".splitlines()[0],
               file=sys.stderr)  # fmt: skip
         return 1

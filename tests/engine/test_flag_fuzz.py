@@ -1,4 +1,4 @@
-"""Random flag combinations never end in a traceback: exit 0, 1 or 2, and bad input creates nothing."""
+"""Random flags never end in a traceback: exit 0, 1 or 2, and bad input creates nothing."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ def value_of(flag: str) -> st.SearchStrategy[list[str]]:
     return st.one_of(valid, valid, invalid).map(lambda value: [flag, value])
 
 
-flag_values = st.lists(st.sampled_from(sorted(VALUES)), unique=True, min_size=1, max_size=3).flatmap(
-    lambda flags: st.tuples(*map(value_of, flags))
-)
+flag_values = st.lists(
+    st.sampled_from(sorted(VALUES)), unique=True, min_size=1, max_size=3
+).flatmap(lambda flags: st.tuples(*map(value_of, flags)))
 switches = st.lists(st.sampled_from(SWITCHES), unique=True, max_size=2)
 
 
@@ -62,7 +62,7 @@ def make_files(folder: Path) -> None:
     (folder / "corrupt.npz").write_bytes(b"PK not really")
     (folder / "afile").write_text("a file")
     (folder / "adir").mkdir()
-    (folder / "run.toml").write_text('iters = 2\nn = 3\nd_in = 4\nhidden = 2\nd_out = 2\n')
+    (folder / "run.toml").write_text("iters = 2\nn = 3\nd_in = 4\nhidden = 2\nd_out = 2\n")
     (folder / "bad.toml").write_text("iters = = 2\n")
     (folder / "unknown.toml").write_text("speed = 2\n")
     past = RunLog(RunConfig(iters=2, n=3, d_in=4, hidden=2, d_out=2), folder / "runs")
@@ -78,7 +78,9 @@ def train_instead(  # type: ignore[no-untyped-def]
     return run_headless(config, jsonl, args.workers, run_log)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(flags=flag_values, on=switches, headless=st.booleans())
 def test_any_flags_end_in_0_1_or_2_and_bad_input_creates_nothing(  # type: ignore[no-untyped-def]
     flags: tuple[list[str], ...], on: list[str], headless: bool, capsys, monkeypatch

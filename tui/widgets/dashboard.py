@@ -59,7 +59,8 @@ class Dashboard(Vertical):
         for panel in self.panels():  # one that failed before its first point has no log
             name = panel.trainer
             panel.restart(past.specs[name], past.iters[name], past.config.device)
-            panel.load_past(past.logs.get(name, LossLog(past.config.log_every)), past.ends.get(name))
+            log = past.logs.get(name, LossLog(past.config.log_every))
+            panel.load_past(log, past.ends.get(name))
         self.overlay.show(self.overlay_curves())
 
     def set_ghosts(self, past: PastRun) -> None:
