@@ -194,6 +194,8 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]
             raise ConfigError(f"in {args.config}: {error}") from None
     if args.headless and (args.replay or args.compare):
         raise ConfigError("--replay and --compare draw in the dashboard; leave out --headless")
+    if args.replay and args.jsonl:
+        raise ConfigError("--replay trains nothing, so it writes no JSON lines; leave out --jsonl")
     if args.gradcheck and (args.replay or args.compare or args.jsonl):
         raise ConfigError("--gradcheck prints its table and exits; leave out --replay, "
                           "--compare and --jsonl")  # fmt: skip

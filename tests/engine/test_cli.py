@@ -293,6 +293,7 @@ def _bad_files(tmp: Path) -> list[tuple[list[str], str]]:
         (["--config", "adir"], "cannot read --config adir"),
         (["--replay", "afile"], "cannot read the run log afile"),
         (["--gradcheck", "--compare", "adir"], "leave out --replay, --compare and --jsonl"),
+        (["--replay", "adir", "--jsonl", "out.jsonl"], "leave out --jsonl"),
         (["--jsonl", "out.jsonl", "--seed", "-3"], "seed must be"),
     ]
 
