@@ -113,8 +113,8 @@ def run_headless(
     interrupted = 0
     try:
         runner.start()
-        for name in config.trainers:
-            if run_log is not None:
+        if run_log is not None:
+            for name in config.trainers:
                 run_log.mark_start(config, name, runner.starts)
         _drain(events, progress, sinks, live)
     except (KeyboardInterrupt, Interrupted) as stop:

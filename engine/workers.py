@@ -142,7 +142,8 @@ def last_lines(path: Path | None, count: int = 20) -> str:
             text = stream.read().decode("utf-8", "replace")
     except OSError:
         return ""
-    return "\n".join(text.splitlines()[-count:])
+    this_start = text[text.rfind("\n--- ") + 1 :]  # the file keeps every start's output
+    return "\n".join(this_start.splitlines()[-count:])
 
 
 class ProcessWorker:
