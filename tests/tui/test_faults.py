@@ -64,9 +64,10 @@ async def test_an_exception_fails_its_trainer_only_and_is_logged(
     assert str(INJECTED[fault]) in next(e["message"] for e in ends if e["event"] == "failed")
 
 
-async def test_a_child_process_that_dies_fails_its_trainer_only() -> None:
+async def test_a_child_process_that_dies_fails_its_trainer_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
     config = validate(RunConfig(**SMALL, iters=10**7, trainers=("numpy", "torch-manual")))  # type: ignore[arg-type]
-    app = MlpApp(config, None, "process")
+    run_log = RunLog(config, tmp_path)
+    app = MlpApp(config, None, "process", run_log=run_log)
     async with app.run_test() as pilot:
         await wait_until(pilot, lambda: all(p.done > 10 for p in panels(app).values()))
         app.runner.workers["torch-manual"].process.kill()  # type: ignore[union-attr]
@@ -76,7 +77,12 @@ async def test_a_child_process_that_dies_fails_its_trainer_only() -> None:
         going = other.done
         await wait_until(pilot, lambda: other.done > going + 100)
         assert other.state == "running" and app.is_running
-        await pilot.press("q")
+        while app.focused is not dead:
+            await pilot.press("tab")
+        await pilot.press("i")  # what the child wrote last: here only that it started
+        assert isinstance(app.screen, TextScreen) and "--- torch-manual starts" in app.screen.text
+        await pilot.press("escape", "q")
+    run_log.close()
 
 
 async def test_a_trainer_failing_in_its_process_shows_its_traceback_on_i(tmp_path) -> None:  # type: ignore[no-untyped-def]
