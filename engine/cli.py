@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from pathlib import Path
 from typing import IO, NoReturn
@@ -163,6 +164,23 @@ def with_device(config: RunConfig, running: RunConfig | None = None) -> RunConfi
     return config
 
 
+def check_jsonl(target: str | None) -> None:
+    """Refuses a --jsonl target that can't be written, without creating or truncating it."""
+    if target is None or target == "-":
+        return
+    path = Path(target)
+    folder = path.parent
+    if path.is_dir():
+        problem = "it is a directory"
+    elif not folder.is_dir():
+        problem = f"{folder} is not a directory"
+    elif not os.access(path if path.exists() else folder, os.W_OK):
+        problem = "permission denied"
+    else:
+        return
+    raise ConfigError(f"cannot write --jsonl {target}: {problem}; give a file path or -")
+
+
 def open_jsonl(target: str | None) -> IO[str] | None:
     """Opens the --jsonl target for writing (raises ConfigError when it can't be written)."""
     if target is None:
@@ -193,4 +211,9 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]
         raise ConfigError("--replay and --compare draw in the dashboard; leave out --headless "
                           "(--headless --replay RUN --tensorboard DIR converts a run)")  # fmt: skip
     check_outputs(args)
+    if args.replay and args.jsonl:
+        raise ConfigError("--replay trains nothing, so it writes no JSON lines; leave out --jsonl")
+    if args.gradcheck and (args.replay or args.compare or args.jsonl):
+        raise ConfigError("--gradcheck prints its table and exits; leave out --replay, "
+                          "--compare and --jsonl")  # fmt: skip
     return args, config_from_args(args)

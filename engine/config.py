@@ -12,6 +12,7 @@ TRAINERS = ("numpy", "torch-manual", "torch-autograd", "torch-optim")
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop")
 DTYPES = ("float32", "float64")
 INITS = ("normal", "default")
+SEED_MAX = 2**32 - 1  # numpy's and torch's generators take far more; this is what we promise
 
 # The seed's three programs: numpy and torch-manual by hand with N(0, 1) weights and no bias,
 # torch-autograd with normal_ weights on nn.Linear, torch-optim with PyTorch's own init and Adam.
@@ -108,6 +109,7 @@ def validate(config: RunConfig, fits_here: bool = True) -> RunConfig:
     _check_names("init", [config.init] if config.init else [], INITS)
     for label, value in _counts(config).items():
         check_positive_int(label, value)
+    check_seed(config.seed)
     for name, lr in config.lr.items():
         _check_names("trainer", [name], TRAINERS)
         check_lr(f"learning rate of {name}", lr)
@@ -137,6 +139,13 @@ def check_positive_int(label: str, value: object) -> int:
     """Returns value when it is a whole number above zero, else raises ConfigError."""
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigError(f"{label} must be a whole number above 0, got {value!r}")
+    return value
+
+
+def check_seed(value: object) -> int:
+    """Returns value when it is a whole number from 0 to SEED_MAX, else raises ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_MAX:
+        raise ConfigError(f"seed must be a whole number from 0 to {SEED_MAX}, got {value!r}")
     return value
 
 

@@ -95,14 +95,18 @@ def load_start(path: Path) -> Start:
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # a plain .npy is one array
+            raise ConfigError(f"{path}: one array, not an .npz archive; save x, y, w1, w2 "
+                              "together with numpy.savez")  # fmt: skip
+        with loaded as npz:
             arrays = {key: npz[key] for key in npz.files}
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file; give an .npz with x, y, w1, w2") from None
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        if isinstance(error, ConfigError):
+            raise
         raise ConfigError(f"{path}: not a readable .npz file ({error})") from None
-    if not isinstance(arrays, dict):
-        raise ConfigError(f"{path}: not an .npz archive; give one saved with numpy.savez")
     for key, array in arrays.items():
         if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
             raise ConfigError(f"{path}: array {key} is {array.dtype}; real numbers are needed")

@@ -46,6 +46,7 @@ class TrainerEnded:
     wall: float
     message: str = ""
     run: int = 0
+    details: str = ""  # a failure's traceback, for the details view and the run log
 
     @property
     def its_per_s(self) -> float:

@@ -14,6 +14,7 @@ from engine.events import FAILED, Event, LossPoints, TrainerEnded
 from engine.export.weights import WeightsKeeper, save_final
 from engine.loop import WEIGHTS_ALWAYS, WEIGHTS_NEVER
 from engine.records import RecordSink, RecordWriter
+from engine.runlog import RunLog
 from engine.runner import Runner
 
 PROGRESS_SECONDS = 0.5
@@ -98,7 +99,7 @@ def run_headless(
     config: RunConfig,
     jsonl: IO[str] | None,
     mode: str,
-    run_log: RecordSink | None = None,
+    run_log: RunLog | None = None,
     tensorboard: RecordSink | None = None,
     save_weights: Path | None = None,
 ) -> int:
@@ -117,7 +118,9 @@ def run_headless(
     sinks += [sink for sink in (run_log, tensorboard, keeper) if sink is not None]
     live = _LiveLines(sys.stderr)
     when = WEIGHTS_NEVER if save_weights is None else WEIGHTS_ALWAYS
-    runner = Runner(config, events.put, mode, weights_at_end=when)
+    runner = Runner(config, events.put, mode, when, run_log.path if run_log else None)
+    if run_log is not None:  # a full disk ends the log, not the run
+        run_log.on_error = lambda text: print(f"mlp-tui: warning: {text}", file=sys.stderr)
     interrupted = 0
     try:
         runner.start()

@@ -7,6 +7,7 @@ import math
 import multiprocessing
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -163,11 +164,13 @@ class _Batcher:
         except Exception:  # a device that broke may not give them back
             self.pending, self.times = [], []
 
-    def ended(self, status: str, message: str = "") -> TrainerEnded:
+    def ended(self, status: str, message: str = "", details: str = "") -> TrainerEnded:
         if status == DIVERGED:
             message = f"loss became {self.bad_loss} at iteration {self.done}"
         wall = time.monotonic() - self.start
-        return TrainerEnded(self.name, status, self.done, self.last_loss, wall, message)
+        return TrainerEnded(
+            self.name, status, self.done, self.last_loss, wall, message, details=details
+        )
 
 
 def train(
@@ -195,7 +198,7 @@ def train(
         batch.flush()
     except Exception as error:  # a trainer's fault ends that trainer only
         batch.salvage()
-        emit(batch.ended(FAILED, describe(error)))
+        emit(batch.ended(FAILED, describe(error), report(error)))
         return
     status = DIVERGED if batch.bad_loss is not None else STOPPED if batch.done < iters else DONE
     if gate.weights_due(status):
@@ -205,9 +208,14 @@ def train(
 
 
 def describe(error: BaseException) -> str:
-    """One line naming an exception, for a panel or a log."""
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+    """The exception's type and whole message, for a panel or a log."""
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def report(error: BaseException) -> str:
+    """The exception's traceback, as Python would print it."""
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))
 
 
 def run_trainer(
@@ -217,6 +225,6 @@ def run_trainer(
     try:
         trainer = build_trainer(config, spec, start)
     except Exception as error:
-        emit(TrainerEnded(spec.name, FAILED, 0, None, 0.0, describe(error)))
+        emit(TrainerEnded(spec.name, FAILED, 0, None, 0.0, describe(error), details=report(error)))
         return
     train(spec.name, trainer, config.iters, gate, emit)

@@ -35,6 +35,8 @@ def end_record(ended: TrainerEnded) -> dict[str, Any]:
     }
     if ended.message:
         record["message"] = ended.message
+    if ended.details:
+        record["traceback"] = ended.details
     return record
 
 

@@ -4,34 +4,46 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.config import ConfigError, RunConfig, validate
+from engine.config import ConfigError, RunConfig, TrainerSpec, validate
 from engine.history import LossLog
 
 
 @dataclass
 class PastRun:
-    """A run as its log kept it: the last start of each trainer, and its end if it ended."""
+    """A run as its log kept it: the last start of each trainer, and its end if it ended.
+
+    `config` holds the settings of the last start of any trainer (what `y` prints); `specs` and
+    `iters` each trainer's own last start; `problems` the lines that could not be read.
+    """
 
     path: Path
     config: RunConfig
     logs: dict[str, LossLog] = field(default_factory=dict)
     ends: dict[str, dict[str, Any]] = field(default_factory=dict)
+    specs: dict[str, TrainerSpec] = field(default_factory=dict)
+    iters: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def config_from_record(record: dict[str, Any]) -> RunConfig:
+    """The RunConfig that config_record wrote (raises ValueError, TypeError or AttributeError)."""
+    names = {item.name for item in dataclasses.fields(RunConfig)}
+    values = {key: value for key, value in record.items() if key in names}
+    values["trainers"] = tuple(values.get("trainers", ()))
+    if values.get("init_from") is not None:
+        values["init_from"] = Path(values["init_from"])
+    return validate(RunConfig(**values), fits_here=False)
 
 
 def load_config(path: Path) -> RunConfig:
     """The RunConfig a run log's config.json records (raises ConfigError when unreadable)."""
     try:
-        record = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        names = {item.name for item in dataclasses.fields(RunConfig)}
-        values = {key: value for key, value in record.items() if key in names}
-        values["trainers"] = tuple(values.get("trainers", ()))
-        if values.get("init_from") is not None:
-            values["init_from"] = Path(values["init_from"])
-        return validate(RunConfig(**values), fits_here=False)
+        return config_from_record(json.loads((path / "config.json").read_text(encoding="utf-8")))
     except OSError as error:
         raise ConfigError(f"cannot read the run log {path}: {error.strerror}") from None
     except (ValueError, TypeError, AttributeError) as error:
@@ -41,19 +53,28 @@ def load_config(path: Path) -> RunConfig:
 def load_run(path: Path) -> PastRun:
     """Reads a run directory written by RunLog (raises ConfigError when it isn't one).
 
-    A line cut short by a crash is skipped. When a trainer was restarted, its last start is
-    kept: the log's records begin again at iteration 0.
+    A line that can't be read (cut short by a crash, or corrupt) is skipped and named in
+    `problems`; the trainer's later records still count. When a trainer was restarted, its
+    last start is kept: the log's records begin again at iteration 0.
     """
-    past = PastRun(path, load_config(path))
+    config = load_config(path)
+    past = PastRun(path, config, specs={name: config.spec(name) for name in config.trainers},
+                   iters=dict.fromkeys(config.trainers, config.iters))  # fmt: skip
     try:
         lines = (path / "losses.jsonl").read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise ConfigError(f"cannot read the run log {path}: {error.strerror}") from None
-    for line in lines:
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise ConfigError(f"cannot read the run log {path}: {reason}") from None
+    for number, line in enumerate(lines, start=1):
         try:
-            _take_record(past, json.loads(line))
-        except (ValueError, TypeError, KeyError):
-            continue  # a partial last line, or something that isn't a record
+            record = json.loads(line)
+        except ValueError:
+            past.problems.append(f"losses.jsonl line {number}: not JSON, skipped")
+            continue
+        try:
+            _take_record(past, record)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            past.problems.append(f"losses.jsonl line {number}: not a run log record, skipped")
     return past
 
 
@@ -61,14 +82,25 @@ def _take_record(past: PastRun, record: dict[str, Any]) -> None:
     name, event = record["trainer"], record.get("event")
     if name not in past.config.trainers:
         return
-    if event == "start":  # the app restarted it, maybe with another lr or iteration count
-        lr = {**past.config.lr, name: float(record["lr"])}
-        past.config = dataclasses.replace(past.config, iters=int(record["iters"]), lr=lr)
-        _restart(past, name)
+    if event == "start":  # the app restarted it, maybe with other settings
+        _take_start(past, name, record)
     elif event is not None:
         past.ends[name] = record
     else:
         _take_loss(past, name, record)
+
+
+def _take_start(past: PastRun, name: str, record: dict[str, Any]) -> None:
+    if "settings" in record:
+        config = config_from_record(record["settings"])
+        spec = TrainerSpec(**record["spec"])
+    else:  # written before start records held every setting: only lr and iterations
+        lr = {**past.config.lr, name: float(record["lr"])}
+        config = dataclasses.replace(past.config, iters=int(record["iters"]), lr=lr)
+        spec = config.spec(name)
+    past.config = dataclasses.replace(config, trainers=past.config.trainers)
+    past.specs[name], past.iters[name] = spec, config.iters
+    _restart(past, name)
 
 
 def _restart(past: PastRun, name: str) -> None:
@@ -77,9 +109,20 @@ def _restart(past: PastRun, name: str) -> None:
 
 
 def _take_loss(past: PastRun, name: str, record: dict[str, Any]) -> None:
+    iteration, loss = int(record["iter"]), float(record["loss"])
     log = past.logs.get(name)
-    if log is None or (record["iter"] == 0 and log.size):  # first, or restarted without a record
+    if log is None or (iteration == 0 and log.size):  # first, or restarted without a record
         _restart(past, name)
         log = past.logs[name]
-    if record["iter"] == log.size * log.every:
-        log.append([float(record["loss"])], [float(record.get("t", "nan"))])
+    expected = log.size * log.every
+    if iteration % log.every or not expected <= iteration < past.iters[name]:
+        raise ValueError(f"iteration {iteration} out of place")
+    gap = [math.nan] * ((iteration - expected) // log.every)  # records lost to corrupt lines
+    log.append([*gap, loss], [*gap, float(record.get("t", "nan"))])
+
+
+def problems_notice(past: PastRun, shown: int = 3) -> str:
+    """The lines of a past run's log that were skipped, a few of them named, for a notice."""
+    more = len(past.problems) - shown
+    named = past.problems[:shown] + ([f"and {more} more"] if more > 0 else [])
+    return f"{past.path}: " + "; ".join(named)

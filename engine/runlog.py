@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.config import ConfigError, RunConfig, TrainerSpec
+from engine.config import ConfigError, RunConfig
 from engine.events import Event, TrainerStarted
 from engine.records import RecordWriter
 
@@ -22,14 +24,34 @@ def config_record(config: RunConfig) -> dict[str, Any]:
     return settings
 
 
+def check_log_dir(log_dir: Path) -> None:
+    """Refuses a --log-dir that is a file, lies under one, or can't be written; creates nothing."""
+    existing = log_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    problem = ""
+    if not existing.is_dir():
+        problem = f"{existing} is not a directory"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = f"{existing} is not writable"
+    if problem:
+        raise ConfigError(
+            f"cannot write the run log in {log_dir}: {problem}; give another --log-dir"
+        )
+
+
 class RunLog:
     """Writes `<log_dir>/<time>-<id>/config.json` and `losses.jsonl`, flushed with every batch.
+
+    A write that fails (a full disk) turns the log off: `error` says why, `on_error` is told
+    once, and the run goes on without it.
 
     Raises:
         ConfigError: the directory can't be created or written.
     """
 
     def __init__(self, config: RunConfig, log_dir: Path) -> None:
+        check_log_dir(log_dir)
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
         self.path = log_dir / name
         try:
@@ -39,19 +61,49 @@ class RunLog:
         except OSError as error:
             raise ConfigError(f"cannot write the run log in {log_dir}: {error.strerror}") from None
         self.writer = RecordWriter(self.stream, config.log_every)
+        self.error = ""
+        self.on_error: Callable[[str], None] = lambda message: None
 
     def write(self, event: Event) -> None:
         """Logs an event's records; each batch is flushed, so a crash loses at most one."""
         if isinstance(event, TrainerStarted):
-            self.mark_start(event.config.spec(event.trainer), event.config.iters, event.run)
-        self.writer.write(event)
+            self.mark_start(event.config, event.trainer, event.run)
+        self._guarded(self.writer.write, event)
 
-    def mark_start(self, spec: TrainerSpec, iters: int, run: int) -> None:
-        """Records that a trainer (re)starts from iteration 0: its records so far are an old run."""
-        record = {"trainer": spec.name, "event": "start", "run": run, "iters": iters,
-                  "lr": spec.lr, "device": spec.device}  # fmt: skip
-        self.stream.write(json.dumps(record) + "\n")
+    def mark_start(self, config: RunConfig, name: str, run: int) -> None:
+        """Records that a trainer (re)starts from iteration 0, with every setting it runs with.
+
+        Its records so far are an old run; a replay takes the settings of its last start.
+        """
+        spec = config.spec(name)
+        settings = config_record(config)
+        del settings["specs"]
+        record = {"trainer": name, "event": "start", "run": run, "iters": config.iters,
+                  "lr": spec.lr, "device": spec.device, "spec": dataclasses.asdict(spec),
+                  "settings": settings}  # fmt: skip
+        self._guarded(self._write_line, json.dumps(record) + "\n")
+
+    def _write_line(self, line: str) -> None:
+        self.stream.write(line)
+        self.stream.flush()
+
+    def _guarded(self, write: Callable[[Any], None], item: Any) -> None:
+        if self.error:
+            return
+        try:
+            write(item)
+        except OSError as error:
+            self.fail(error, "; training goes on")
 
     def close(self) -> None:
         """Flushes and closes the log."""
-        self.stream.close()
+        try:
+            self.stream.close()
+        except OSError as error:
+            if not self.error:
+                self.fail(error)
+
+    def fail(self, error: OSError, then: str = "") -> None:
+        """Turns the log off, keeping why, and tells on_error."""
+        self.error = f"run log: cannot write {self.path}: {error.strerror or error}{then}"
+        self.on_error(self.error)

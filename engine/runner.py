@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from functools import partial
+from pathlib import Path
 
 from engine.config import RunConfig
 from engine.data import make_start
@@ -39,6 +40,7 @@ class Runner:
         emit: called from worker threads with each batch of loss points and each end.
         mode: "thread" computes in the worker thread; "process" in a child per trainer.
         weights_at_end: when each trainer sends its Weights as it ends (engine.loop's WEIGHTS_*).
+        log_dir: the run log's folder, where child processes write their stderr.
     """
 
     def __init__(
@@ -47,6 +49,7 @@ class Runner:
         emit: Callable[[Event], None],
         mode: str = "thread",
         weights_at_end: int = WEIGHTS_NEVER,
+        log_dir: Path | None = None,
     ):
         if mode not in WORKER_MODES:
             raise ValueError(f"mode must be one of {WORKER_MODES}, got {mode!r}")
@@ -54,6 +57,7 @@ class Runner:
         self.emit = emit
         self.mode = mode
         self.weights_at_end = weights_at_end
+        self.log_dir = log_dir
         self.workers: dict[str, ThreadWorker | ProcessWorker] = {}
         self.starts = 0  # numbers each start, so late events of a replaced run can be told apart
         self.closed = False
@@ -80,7 +84,11 @@ class Runner:
             start = make_start(self.config)
             self.starts += 1
             emit = partial(self._emit_tagged, self.starts)
-            worker_class = ThreadWorker if self.mode == "thread" else ProcessWorker
+            worker_class: Callable[..., ThreadWorker | ProcessWorker] = (
+                ThreadWorker
+                if self.mode == "thread"
+                else partial(ProcessWorker, log_dir=self.log_dir)
+            )
             fresh = {
                 name: worker_class(self.config, self.config.spec(name), start, emit)
                 for name in names

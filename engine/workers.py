@@ -10,7 +10,9 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from engine.config import RunConfig, TrainerSpec
@@ -78,28 +80,90 @@ class ThreadWorker:
         """A thread cannot be killed; it ends at its next iteration once stopped."""
 
 
+def redirect_output(path: Path | None) -> None:
+    """Sends this process's stdout and stderr to path (appended), or to nowhere when None.
+
+    At the file descriptors, so that C code's writes and Python's warnings go there too and
+    never onto the dashboard's terminal.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+    try:
+        target = os.open(path or os.devnull, flags, 0o644)
+    except OSError:  # the run log's folder is gone or full: lose the output, not the trainer
+        target = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(target, 1)
+    os.dup2(target, 2)
+    os.close(target)
+
+
+def stderr_path(log_dir: Path | None, name: str) -> Path | None:
+    """Where a trainer's child process writes its stderr: beside the run log, if there is one."""
+    return None if log_dir is None else log_dir / f"stderr-{name}.log"
+
+
 def _child_main(
-    config: RunConfig, spec: TrainerSpec, start: Start, gate: Gate, conn: Any, threads: int
+    config: RunConfig,
+    spec: TrainerSpec,
+    start: Start,
+    gate: Gate,
+    conn: Any,
+    threads: int,
+    output: Path | None,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C reaches the parent, which stops us
+    redirect_output(output)
+    print(f"--- {spec.name} starts, {time.strftime('%Y-%m-%d %H:%M:%S')}", file=sys.stderr)
     with contextlib.suppress(OSError):
         os.nice(CHILD_NICENESS)
     limit_threads(threads, uses_torch=spec.name != "numpy")
+
+    def send(event: Event) -> None:
+        if isinstance(event, TrainerEnded) and event.details:  # as if it were uncaught
+            print(event.details, end="", file=sys.stderr, flush=True)
+        conn.send(event)
+
     try:
-        run_trainer(config, spec, start, gate, conn.send)
+        run_trainer(config, spec, start, gate, send)
     except (BrokenPipeError, EOFError):  # the parent went away: nobody to report to
         pass
     finally:
         conn.close()
 
 
+def last_lines(path: Path | None, count: int = 20) -> str:
+    """The end of a child's stderr file ("" when there is none), for a process that died."""
+    if path is None:
+        return ""
+    try:
+        with path.open("rb") as stream:
+            stream.seek(max(0, stream.seek(0, os.SEEK_END) - 8192))
+            text = stream.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    this_start = text[text.rfind("\n--- ") + 1 :]  # the file keeps every start's output
+    return "\n".join(this_start.splitlines()[-count:])
+
+
 class ProcessWorker:
-    """Runs one trainer in a spawned child process; a thread here relays its batches."""
+    """Runs one trainer in a spawned child process; a thread here relays its batches.
+
+    Args:
+        log_dir: the run log's folder, where the child's stdout and stderr go
+            (`stderr-<trainer>.log`, appended across restarts); None sends them to os.devnull.
+    """
 
     def __init__(
-        self, config: RunConfig, spec: TrainerSpec, start: Start, emit: Callable[[Event], None]
+        self,
+        config: RunConfig,
+        spec: TrainerSpec,
+        start: Start,
+        emit: Callable[[Event], None],
+        log_dir: Path | None = None,
     ) -> None:
         self.spec, self.config, self.start_data, self.emit = spec, config, start, emit
+        self.output = stderr_path(log_dir, spec.name)
         self.gate = Gate(_CONTEXT)
         self.process: Any = None
         self.killed = False
@@ -109,7 +173,7 @@ class ProcessWorker:
         """Spawns the child and the thread that relays what it reports."""
         receiver, sender = _CONTEXT.Pipe(duplex=False)
         self.receiver = receiver
-        args = (self.config, self.spec, self.start_data, self.gate, sender, threads)
+        args = (self.config, self.spec, self.start_data, self.gate, sender, threads, self.output)
         self.process = _CONTEXT.Process(
             target=_child_main, args=args, name=f"mlp-{self.spec.name}", daemon=True
         )
@@ -135,7 +199,10 @@ class ProcessWorker:
             self.emit(TrainerEnded(self.spec.name, STOPPED, next_iter, None, 0.0, "killed"))
             return
         message = f"the trainer's process died (exit code {self.process.exitcode})"
-        self.emit(TrainerEnded(self.spec.name, FAILED, next_iter, None, 0.0, message))
+        details = last_lines(self.output)
+        self.emit(
+            TrainerEnded(self.spec.name, FAILED, next_iter, None, 0.0, message, details=details)
+        )
 
     def join(self, timeout: float | None = None) -> bool:
         """Waits for the trainer to end; True if it has."""

@@ -23,7 +23,7 @@ from engine.export.tensorboard import TensorBoardWriter
 from engine.export.weights import WeightsKeeper
 from engine.loop import WEIGHTS_IF_FINISHED, describe
 from engine.records import RecordWriter
-from engine.replay import PastRun
+from engine.replay import PastRun, problems_notice
 from engine.runlog import RunLog
 from engine.runner import Runner
 from engine.runspec import command_line
@@ -72,8 +72,11 @@ class MlpApp(App[int]):
         self.run_log, self.replay, self.compare = run_log, replay, compare
         self.tensorboard, self.convert_to = tensorboard, convert_to
         self.weights = WeightsKeeper()  # every trainer sends its weights as it ends, for k
+        log_dir = run_log.path if run_log is not None else None
         mode = "thread" if replay else workers
-        self.runner = Runner(config, self._from_engine, mode, weights_at_end=WEIGHTS_IF_FINISHED)
+        self.runner = Runner(config, self._from_engine, mode, WEIGHTS_IF_FINISHED, log_dir)
+        if run_log is not None:  # a full disk ends the log, not the run
+            run_log.on_error = partial(self.notify, severity="warning", timeout=30)
         self.dashboard = Dashboard(config)
         self.control = TrainerControl(self, self.runner, self.dashboard)
         # Listed in the background when first asked for: it imports torch, seconds of CPU that
@@ -103,6 +106,9 @@ class MlpApp(App[int]):
             self.dashboard.set_ghosts(self.compare)
         if self.replay is not None and self.convert_to is not None:
             convert_replay(self, self.replay, self.convert_to)
+        for past in (self.replay, self.compare):
+            if past is not None and past.problems:
+                self.notify(problems_notice(past), severity="warning", timeout=10)
         if self.autostart:
             self.start_trainers(self.config.trainers)
 
@@ -224,6 +230,10 @@ class MlpApp(App[int]):
 
     def action_save_weights(self) -> None:
         ask_for_weights(self)
+
+    def action_details(self) -> None:
+        panel = self.focused_panel("i shows its trainer's details")
+        self.push_screen(TextScreen(f"{panel.trainer}: {panel.state}", panel.details_text()))
 
     def action_command_line(self) -> None:
         outputs = {"tensorboard": self.tensorboard.root if self.tensorboard else None}

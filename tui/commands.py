@@ -24,6 +24,7 @@ ACTIONS = [
     ("w", "export", "Export CSV and SVG", "The losses as CSV, the screen as SVG"),
     ("y", "command_line", "Command line", "The command that runs this again"),
     ("k", "save_weights", "Save weights", "Each trainer's weights as .npz, as --init-from reads"),
+    ("i", "details", "Details", "The focused trainer's whole message and traceback"),
     ("left_square_bracket", "scale_lr(0.5)", "halve lr", ""),
     ("right_square_bracket", "scale_lr(2)", "double lr", ""),
     ("question_mark", "help", "Help", ""),

@@ -7,11 +7,11 @@ import os
 import sys
 from typing import IO
 
-from engine.cli import open_jsonl, parse
+from engine.cli import check_jsonl, open_jsonl, parse
 from engine.config import ConfigError, RunConfig
 from engine.export.tensorboard import TensorBoardWriter, convert_replay, start_writer
 from engine.replay import PastRun, load_run
-from engine.runlog import RunLog
+from engine.runlog import RunLog, check_log_dir
 
 
 def terminal_problem() -> str:
@@ -24,11 +24,24 @@ def terminal_problem() -> str:
 
 
 def run_gradcheck(config: RunConfig) -> int:
-    """Prints the gradient check's table; exit 0 when every check passes, else 1."""
+    """Prints the gradient check's table; exit 0 when every check passes, 1 when one fails.
+
+    Settings the check can't run with (float64 arrays too big for memory) exit 2; a fault
+    inside it (a device that fails) exits 1; either with one line on stderr.
+    """
     from engine.gradcheck import check_gradients
     from engine.gradrows import format_rows
+    from engine.loop import describe
 
-    rows = check_gradients(config)
+    try:
+        rows = check_gradients(config)
+    except ConfigError as error:
+        print(f"mlp-tui: error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # whatever the device raises: one line
+        print(f"mlp-tui: the gradient check failed: {describe(error)}".splitlines()[0],
+              file=sys.stderr)  # fmt: skip
+        return 1
     print(format_rows(rows))
     return 0 if all(row.passed for row in rows) else 1
 
@@ -50,16 +63,29 @@ def run_dashboard(args: argparse.Namespace, config: RunConfig, jsonl: IO[str] | 
     return app.return_code or 0
 
 
+def checked_input(
+    argv: list[str] | None,
+) -> tuple[argparse.Namespace, RunConfig, PastRun | None, PastRun | None]:
+    """Every flag and file checked, nothing created yet (raises ConfigError on bad input)."""
+    args, config = parse(argv)
+    replay = load_run(args.replay) if args.replay else None
+    compare = load_run(args.compare) if args.compare else None
+    if replay is not None:  # looking at a past run trains nothing and logs nothing
+        config, args.no_log = replay.config, True
+    if not (args.no_log or args.gradcheck):
+        check_log_dir(args.log_dir)
+    check_jsonl(args.jsonl)
+    return args, config, replay, compare
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Runs `mlp-tui` with the given flags and returns its exit code."""
+    """Runs `mlp-tui` with the given flags and returns its exit code.
+
+    Everything is checked before anything is written: the run folder and the --jsonl file are
+    made only once the run starts.
+    """
     try:
-        args, config = parse(argv)
-        replay = load_run(args.replay) if args.replay else None
-        compare = load_run(args.compare) if args.compare else None
-        if replay is not None:  # looking at a past run trains nothing and logs nothing
-            config, args.no_log = replay.config, True
-        jsonl = open_jsonl(args.jsonl)
-        run_log = None if args.no_log or args.gradcheck else RunLog(config, args.log_dir)
+        args, config, replay, compare = checked_input(argv)
     except ConfigError as error:
         print(f"mlp-tui: error: {error}", file=sys.stderr)
         return 2
@@ -68,12 +94,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mlp-tui: {problem}; use --headless for a table, or --headless --jsonl - for JSON "
               "lines", file=sys.stderr)  # fmt: skip
         return 2
+    if args.gradcheck:
+        return run_gradcheck(config)
+    if args.headless and replay is not None:
+        return convert_replay(replay, args.tensorboard)
+    try:
+        run_log = None if args.no_log else RunLog(config, args.log_dir)
+        jsonl = open_jsonl(args.jsonl)
+    except ConfigError as error:
+        print(f"mlp-tui: error: {error}", file=sys.stderr)
+        return 2
+    return run(args, config, jsonl, run_log, replay, compare)
+
+
+def run(args: argparse.Namespace, config: RunConfig, jsonl: IO[str] | None,
+        run_log: RunLog | None, replay: PastRun | None,
+        compare: PastRun | None) -> int:  # fmt: skip
+    """Trains headless or in the dashboard, with the run's files open; closes them after."""
     tensorboard = None
     try:
-        if args.gradcheck:
-            return run_gradcheck(config)
-        if args.headless and replay is not None:
-            return convert_replay(replay, args.tensorboard)
         if replay is None:
             log_path = None if run_log is None else run_log.path
             tensorboard = start_writer(args.tensorboard, config, log_path)

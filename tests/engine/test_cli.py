@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -197,16 +198,24 @@ def test_sigterm_stops_a_headless_run_and_still_reports(tmp_path) -> None:  # ty
     assert {end["event"] for end in ends} == {"stopped"}
 
 
-def test_the_dashboard_without_a_terminal_points_to_headless() -> None:
+def test_the_dashboard_without_a_terminal_points_to_headless_and_creates_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import subprocess
     import sys
 
+    (tmp_path / "out.jsonl").write_text("kept\n")
     result = subprocess.run(
-        [sys.executable, "-m", "tui.main"], capture_output=True, text=True, stdin=subprocess.DEVNULL
+        [sys.executable, "-m", "tui.main", "--jsonl", "out.jsonl"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path.cwd())},
     )
     assert result.returncode == 2
     assert "needs a terminal" in result.stderr and "--headless" in result.stderr
     assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]  # no runs/ folder
+    assert (tmp_path / "out.jsonl").read_text() == "kept\n"  # not truncated
 
 
 def test_every_headless_run_leaves_a_complete_run_log(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -222,9 +231,10 @@ def test_every_headless_run_leaves_a_complete_run_log(capsys, tmp_path) -> None:
     ]
     records = [json.loads(line) for line in (run_dir / "losses.jsonl").read_text().splitlines()]
     for name in ("numpy", "torch-optim"):
-        mine = [r for r in records if r["trainer"] == name]
-        assert mine[0]["event"] == "start" and mine[-1]["event"] == "done"
-        assert [r["iter"] for r in mine[1:-1]] == [0, 10, 20]
+        start, *mine = [r for r in records if r["trainer"] == name]
+        assert start["event"] == "start" and start["spec"]["name"] == name
+        assert start["settings"]["iters"] == 25 and start["settings"]["n"] == 8
+        assert [r["iter"] for r in mine[:-1]] == [0, 10, 20] and mine[-1]["event"] == "done"
     assert code == 0
 
 
@@ -235,3 +245,85 @@ def test_an_unwritable_log_dir_is_bad_input(capsys, tmp_path) -> None:  # type: 
     code = main(["--headless", *args, "--log-dir", str(blocker / "runs")])
     _, err = capsys.readouterr()
     assert code == 2 and "cannot write the run log" in err and err.count("\n") == 1
+
+
+def test_a_headless_run_whose_log_cannot_be_written_warns_once_and_trains_on(  # type: ignore[no-untyped-def]
+    capsys, tmp_path, monkeypatch
+) -> None:
+    from engine.runlog import RunLog
+    from tests.engine.test_replay import FullDisk
+
+    real_init = RunLog.__init__
+
+    def on_a_full_disk(self, *args) -> None:  # type: ignore[no-untyped-def]
+        real_init(self, *args)
+        self.stream = self.writer.stream = FullDisk()
+
+    monkeypatch.setattr(RunLog, "__init__", on_a_full_disk)
+    args = [a for a in SMALL if a != "--no-log"]
+    code = main(["--headless", *args, "--iters", "25", "--trainers", "numpy,torch-optim",
+                 "--log-dir", str(tmp_path)])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert [line.split()[:2] for line in out.splitlines()[1:]] == [
+        ["numpy", "done"],
+        ["torch-optim", "done"],
+    ]
+    assert err.count("run log: cannot write") == 1 and "No space left on device" in err
+    assert err.startswith("mlp-tui: warning: ")
+
+
+def files_under(folder: Path) -> dict[str, bytes | None]:
+    """Every file's content and every folder (None) under folder, to see that nothing changed."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None
+            for p in folder.rglob("*")}  # fmt: skip
+
+
+def _bad_files(tmp: Path) -> list[tuple[list[str], str]]:
+    np.save(tmp / "plain.npy", np.ones((3, 3)))
+    (tmp / "afile").write_text("not a directory")
+    (tmp / "adir").mkdir()
+    return [
+        (["--seed", "-1"], "seed must be a whole number from 0 to 4294967295, got -1"),
+        (["--seed", str(2**32)], "seed must be a whole number from 0 to 4294967295"),
+        (["--init-from", "plain.npy"], "one array, not an .npz archive"),
+        (["--init-from", "adir"], "not a readable .npz file"),
+        (["--log-dir", "afile"], "afile is not a directory; give another --log-dir"),
+        (["--jsonl", "adir"], "cannot write --jsonl adir: it is a directory"),
+        (["--config", "adir"], "cannot read --config adir"),
+        (["--replay", "afile"], "cannot read the run log afile"),
+        (["--gradcheck", "--compare", "adir"], "leave out --replay, --compare and --jsonl"),
+        (["--replay", "adir", "--jsonl", "out.jsonl"], "leave out --jsonl"),
+        (["--jsonl", "out.jsonl", "--seed", "-3"], "seed must be"),
+    ]
+
+
+def test_bad_files_and_flags_exit_2_before_anything_is_created(  # type: ignore[no-untyped-def]
+    capsys, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    cases = _bad_files(tmp_path)
+    (tmp_path / "out.jsonl").write_text("kept\n")
+    before = files_under(tmp_path)
+    args = [a for a in SMALL if a != "--no-log"]
+    for flags, message in cases:
+        headless = [] if {"--replay", "--compare"} & set(flags) else ["--headless"]
+        code = main([*headless, *args, *flags])
+        out, err = capsys.readouterr()
+        assert (code, out) == (2, ""), flags
+        assert err.count("\n") == 1 and message in err, err
+        assert files_under(tmp_path) == before and not (tmp_path / "runs").exists(), flags
+
+
+def test_a_fault_inside_the_gradient_check_is_one_line_and_exit_1(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import engine.gradcheck
+
+    def broken(config):  # type: ignore[no-untyped-def]
+        raise RuntimeError("CUDA error: an illegal memory access was encountered\nmore (injected)")
+
+    monkeypatch.setattr(engine.gradcheck, "check_gradients", broken)
+    code = main(["--gradcheck", *SMALL])
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert err == "mlp-tui: the gradient check failed: RuntimeError: CUDA error: an illegal " \
+        "memory access was encountered\n"  # fmt: skip

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import queue
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +164,32 @@ def test_a_dead_child_process_ends_its_trainer_failed() -> None:
     runner.stop()
     events.wait_for(lambda: "numpy" in events.ended)
     assert events.ended["numpy"].status == "stopped"
+
+
+CHILD_FAILS = """
+import sys
+from pathlib import Path
+from engine.config import RunConfig, validate
+from engine.headless import run_headless
+from engine.runlog import RunLog
+config = validate(RunConfig(n=8, d_in=12, hidden=9, d_out=5, iters=20,
+                            trainers=("numpy", "torch-manual"), device="cuda:99"))
+log = RunLog(config, Path(sys.argv[1]))
+code = run_headless(config, None, "process", log)
+log.close()
+sys.exit(code)
+"""
+
+
+def test_a_childs_stderr_goes_to_the_run_log_folder_never_to_the_terminal(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # torch raises in the child, building a trainer on a device no machine has; the child's
+    # traceback is its stderr, which the terminal (here the pipe) must not see.
+    result = subprocess.run([sys.executable, "-c", CHILD_FAILS, str(tmp_path)],
+                            capture_output=True, text=True, cwd=Path.cwd())  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith("mlp-tui: torch-manual failed: ")
+    assert "Traceback" not in result.stderr
+    (run_dir,) = tmp_path.iterdir()
+    stderr = (run_dir / "stderr-torch-manual.log").read_text()
+    assert "--- torch-manual starts" in stderr and "Traceback (most recent call last)" in stderr
+    assert "Traceback" not in (run_dir / "stderr-numpy.log").read_text()

@@ -11,6 +11,7 @@ from engine.config import RunConfig, validate
 from engine.runlog import RunLog
 from tests.tui.conftest import SMALL, panels, wait_until
 from tui.app import MlpApp
+from tui.screens.help import TextScreen
 
 INJECTED = {
     "a bug": RuntimeError("injected bug"),
@@ -63,9 +64,10 @@ async def test_an_exception_fails_its_trainer_only_and_is_logged(
     assert str(INJECTED[fault]) in next(e["message"] for e in ends if e["event"] == "failed")
 
 
-async def test_a_child_process_that_dies_fails_its_trainer_only() -> None:
+async def test_a_child_process_that_dies_fails_its_trainer_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
     config = validate(RunConfig(**SMALL, iters=10**7, trainers=("numpy", "torch-manual")))  # type: ignore[arg-type]
-    app = MlpApp(config, None, "process")
+    run_log = RunLog(config, tmp_path)
+    app = MlpApp(config, None, "process", run_log=run_log)
     async with app.run_test() as pilot:
         await wait_until(pilot, lambda: all(p.done > 10 for p in panels(app).values()))
         app.runner.workers["torch-manual"].process.kill()  # type: ignore[union-attr]
@@ -75,4 +77,55 @@ async def test_a_child_process_that_dies_fails_its_trainer_only() -> None:
         going = other.done
         await wait_until(pilot, lambda: other.done > going + 100)
         assert other.state == "running" and app.is_running
+        while app.focused is not dead:
+            await pilot.press("tab")
+        await pilot.press("i")  # what the child wrote last: here only that it started
+        assert isinstance(app.screen, TextScreen) and "--- torch-manual starts" in app.screen.text
+        await pilot.press("escape", "q")
+    run_log.close()
+
+
+async def test_a_trainer_failing_in_its_process_shows_its_traceback_on_i(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A real failure reachable by the settings: a device no machine has, asked for past the
+    # flags' check, makes torch raise while the child builds its trainer.
+    config = validate(RunConfig(**SMALL, iters=200, trainers=("numpy", "torch-manual"),  # type: ignore[arg-type]
+                                device="cuda:99"))  # fmt: skip
+    run_log = RunLog(config, tmp_path)
+    app = MlpApp(config, None, "process", run_log=run_log)
+    async with app.run_test(size=(120, 36)) as pilot:
+        failed, other = panels(app)["torch-manual"], panels(app)["numpy"]
+        await wait_until(pilot, lambda: failed.state == "failed" and other.state == "done")
+        shown = str(failed.stats.render())
+        assert failed.message.splitlines()[-1] in shown  # the message's last line, in red
+        while app.focused is not failed:
+            await pilot.press("tab")
+        await pilot.press("i")
+        assert isinstance(app.screen, TextScreen)
+        assert app.screen.title_text == "torch-manual: failed"
+        details = app.screen.text
+        assert "Traceback (most recent call last)" in details and "build_trainer" in details
+        await pilot.press("escape", "q")
+    run_log.close()
+    end = next(json.loads(line) for line in (run_log.path / "losses.jsonl").read_text()
+               .splitlines() if '"event": "failed"' in line)  # fmt: skip
+    assert "build_trainer" in end["traceback"]
+    stderr = (run_log.path / "stderr-torch-manual.log").read_text()
+    assert "Traceback (most recent call last)" in stderr and end["message"] in stderr
+
+
+async def test_a_run_log_on_a_full_disk_is_a_notice_and_training_goes_on(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.engine.test_replay import FullDisk
+
+    config = validate(RunConfig(**SMALL, iters=300, trainers=("numpy", "torch-optim")))  # type: ignore[arg-type]
+    run_log = RunLog(config, tmp_path)
+    run_log.stream = run_log.writer.stream = FullDisk()  # type: ignore[assignment]
+    app = MlpApp(config, None, "process", run_log=run_log)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: bool(app._notifications))
+        notices = [str(n.message) for n in app._notifications]
+        assert notices == [f"run log: cannot write {run_log.path}: No space left on device; "
+                           "training goes on"]  # fmt: skip
+        await wait_until(pilot, lambda: all(p.state == "done" for p in panels(app).values()))
+        assert all(p.done == 300 for p in panels(app).values()) and app.is_running
+        assert len(app._notifications) <= 1  # said once, not at every batch
         await pilot.press("q")

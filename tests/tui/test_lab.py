@@ -145,3 +145,25 @@ async def test_restarts_are_marked_in_the_run_log(tmp_path) -> None:  # type: ig
     past = load_run(run_log.path)
     end = past.ends["numpy"]  # the second start's, stopped by q, with every point before it
     assert end["event"] == "stopped" and past.logs["numpy"].size == -(-end["iters"] // 10)
+
+
+async def test_a_replay_shows_the_settings_changed_mid_run_and_y_prints_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.engine.test_replay import _log_changed_mid_run
+
+    path, _, _ = _log_changed_mid_run(tmp_path)
+    with (path / "losses.jsonl").open("a") as log:
+        log.write("{not json\n")
+    past = load_run(path)
+    app = MlpApp(past.config, replay=past)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await pilot.pause()
+        titles = {name: panel.border_title for name, panel in panels(app).items()}
+        assert titles == {"numpy": "numpy · cpu · f64 · lr 1e-06",
+                          "torch-optim": "torch-optim · cpu · f64 · lr 0.001"}  # fmt: skip
+        notices = [str(n.message) for n in app._notifications]
+        assert f"{path}: losses.jsonl line 8: not JSON, skipped" in notices
+        await pilot.press("y")
+        assert isinstance(app.screen, TextScreen)
+        for flag in ("--n 16", "--seed 7", "--optimizer sgd", "--dtype float64"):
+            assert flag in app.screen.text
+        await pilot.press("escape", "q")

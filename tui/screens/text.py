@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -21,7 +21,7 @@ class TextScreen(ModalScreen[None]):
         self.title_text, self.text = title, text
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="text-dialog"):
+        with VerticalScroll(id="text-dialog"):  # a long traceback scrolls
             yield Static(self.title_text, id="text-title")
             yield Static(self.text, id="text-body", markup=False)
 

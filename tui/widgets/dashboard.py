@@ -55,8 +55,10 @@ class Dashboard(Vertical):
     def load_past(self, past: PastRun) -> None:
         """Fills the panels from a past run's log (a replay)."""
         for panel in self.panels():  # one that failed before its first point has no log
-            log = past.logs.get(panel.trainer, LossLog(past.config.log_every))
-            panel.load_past(log, past.ends.get(panel.trainer))
+            name = panel.trainer
+            panel.restart(past.specs[name], past.iters[name], past.config.device)
+            log = past.logs.get(name, LossLog(past.config.log_every))
+            panel.load_past(log, past.ends.get(name))
         self.overlay.show(self.overlay_curves())
 
     def set_ghosts(self, past: PastRun) -> None:

@@ -23,6 +23,7 @@ STATE_COLOURS = {"starting": "$text-muted", "stopping": "$warning", "running": "
                  "unfinished": "$text-muted"}  # fmt: skip
 ALARMS = ("diverged", "failed")  # these also redden the border, through a class
 WAITING = ("starting", "stopping", "pausing")  # asked for, not yet confirmed by the trainer
+MESSAGE_LINES = 3  # of a failure's message, in the panel; `i` shows all of it
 
 
 class TrainerPanel(Vertical, can_focus=True):
@@ -50,7 +51,7 @@ class TrainerPanel(Vertical, can_focus=True):
         """Clears the panel for a fresh run of its trainer (the others may run on run_device)."""
         self.spec, self.iters = spec, iters
         self.set_run_device(run_device)
-        self.state, self.message = "starting", ""
+        self.state, self.message, self.details = "starting", "", ""
         self.done, self.loss, self.rate, self.elapsed = 0, float("nan"), 0.0, 0.0
         self.series.clear()
         self.loss_log = LossLog(self.loss_log.every)
@@ -81,6 +82,7 @@ class TrainerPanel(Vertical, can_focus=True):
         end = end or {"event": "unfinished", "iters": log.size * log.every}
         self.done, self.state = int(end["iters"]), str(end["event"])
         self.message, self.rate = str(end.get("message", "")), float(end.get("it_s", 0.0))
+        self.details = str(end.get("traceback", ""))
         self.loss = float(log.losses[-1]) if log.size else float("nan")
         self.elapsed = float(log.times[-1]) if log.size else 0.0
         self.changed = True
@@ -98,7 +100,7 @@ class TrainerPanel(Vertical, can_focus=True):
     def take_ended(self, event: TrainerEnded) -> None:
         """The trainer ended: done, diverged, failed or stopped (shown at once)."""
         self.state, self.message, self.changed = event.status, event.message, True
-        self.done = event.iters
+        self.done, self.details = event.iters, event.details
         self.repaint_text()
 
     def mark_pausing(self) -> None:
@@ -152,5 +154,11 @@ class TrainerPanel(Vertical, can_focus=True):
     def stats_line(self) -> str:
         """Current loss, it/s and elapsed time, or why the trainer ended."""
         if self.state in ("diverged", "failed"):
-            return self.message
+            return "\n".join(self.message.splitlines()[-MESSAGE_LINES:])
         return f"loss {self.loss:.4g} · {self.rate:.0f} it/s · {self.elapsed:.1f}s"
+
+    def details_text(self) -> str:
+        """What `i` shows: the state, how the trainer ended and the traceback, if any."""
+        parts = [f"{self.state} after {self.done}/{self.iters} iterations", self.message,
+                 self.details or ("no traceback" if self.state == "failed" else "")]  # fmt: skip
+        return "\n\n".join(part for part in parts if part)
