@@ -39,8 +39,4 @@ def build_trainer(config: RunConfig, spec: TrainerSpec, start: Start) -> Trainer
         return NumpyMLP(spec, start.data, params)
     from engine import torch_mlp
 
-    if spec.name == "torch-manual":
-        return torch_mlp.TorchManualMLP(spec, start.data, params)
-    if spec.name == "torch-autograd":
-        return torch_mlp.TorchAutogradMLP(spec, start.data, params)
-    return torch_mlp.TorchOptimMLP(spec, start.data, params)
+    return torch_mlp.build(spec, start.data, params)
