@@ -81,7 +81,7 @@ class RunConfig:
             device="cpu" if name == "numpy" else self.device,
             seed=self.seed if self.same_start else self.seed + 1 + TRAINERS.index(name),
             graphs=name != "numpy" and uses_graphs(self.graphs, self.device),
-            matmul_precision=self.matmul_precision,
+            matmul_precision="highest" if name == "numpy" else self.matmul_precision,
         )
 
     def trainer_dtype(self, name: str) -> str:

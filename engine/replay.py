@@ -65,6 +65,8 @@ def _take_record(past: PastRun, record: dict[str, Any]) -> None:
         lr = {**past.config.lr, name: float(record["lr"])}
         past.config = dataclasses.replace(past.config, iters=int(record["iters"]), lr=lr)
         _restart(past, name)
+    elif event == "notice":  # a note with a batch (graphs off, say), not an end
+        return
     elif event is not None:
         past.ends[name] = record
     else:
