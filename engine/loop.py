@@ -102,8 +102,9 @@ class _Batcher:
         self.done = 0  # iterations handed over, all with finite losses
         self.last_loss: float | None = None
         self.bad_loss: float | None = None
-        # A device queues steps ahead: each is stamped when its batch is read back (finished).
-        self.stamp_on_read = trainer.device != "cpu"
+        # A device queues steps ahead, and a graph runs several per call: each step is then
+        # stamped when its batch is read back (finished), not when it was queued.
+        self.stamp_on_read = trainer.device != "cpu" or getattr(trainer, "batch_steps", 1) > 1
         self.queued: float | None = None  # when the batch's first step was queued (device)
         self.notice = ""
 

@@ -59,12 +59,16 @@ class GraphedTrainer:
         if self.graph is not None and self.losses is not None and k == self.batch_steps:
             self.graph.replay()
             return self.losses.clone()  # the next replay overwrites the buffer
+        if self.notice:  # the capture failed: eager from now on
+            return torch.stack([self.trainer.step() for _ in range(k)])
         result = self._warm_up(k)
-        if self.mode == "eager" and not self.notice and k == self.batch_steps:
+        if k == self.batch_steps:
             self._try_capture()
         return result
 
     def _warm_up(self, k: int) -> torch.Tensor:
+        if not self.device.startswith("cuda"):  # a test's stand-in capture, on the CPU
+            return torch.stack([self.trainer.step() for _ in range(k)])
         side = torch.cuda.Stream(self.device)
         side.wait_stream(torch.cuda.current_stream(self.device))
         with torch.cuda.stream(side):
