@@ -25,6 +25,7 @@ def tolerance(dtype: str, matmul_precision: str = "highest") -> float:
         return TF32_TOLERANCE
     return TOLERANCE[dtype]
 
+
 NOT_SAME_START = (
     "same start is off: each trainer draws its own weights from its own seed, numpy runs in "
     "float64 and torch in float32, and numpy and torch-manual have no bias, so the losses differ "

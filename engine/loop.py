@@ -173,14 +173,15 @@ def train(
         emit(TrainerPaused(name, batch.done))
         return True
 
-    many = getattr(trainer, "batch_steps", 1)  # a graphed trainer runs that many per call
+    many = getattr(trainer, "batch_steps", 1)  # a graphed trainer's steps(many) runs a replay
+    steps: Any = getattr(trainer, "steps", None)
     try:
         done = 0
         while done < iters:
             if not gate.wait_turn(hold):
                 break
-            count = many if many > 1 and not gate.paused and iters - done >= many else 1
-            result = trainer.steps(count) if count > 1 else trainer.step()
+            count = many if steps and not gate.paused and iters - done >= many else 1
+            result = steps(count) if count > 1 else trainer.step()
             done += count
             if (batch.add(result) or gate.paused) and not batch.flush():
                 break
