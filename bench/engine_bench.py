@@ -131,8 +131,12 @@ def gpu_per_trainer(config: RunConfig, rounds: int, iters: int) -> None:
               f"{eager / loop:>5.2f}x  {verdict}")  # fmt: skip
 
 
-def gpu_large(config: RunConfig, iters: int) -> None:
-    """At N=D_in=H=4096, D_out=1024: each torch trainer's share of the fp32 and TF32 limits."""
+def gpu_large(config: RunConfig, iters: int) -> list[str]:
+    """At N=D_in=H=4096, D_out=1024: each torch trainer's share of the fp32 and TF32 limits.
+
+    Returns the trainers that did not end "done" (a diverged run measures nothing).
+    """
+    bad = []
     limits = {p: device_matmul_flops(config.device, p) for p in ("highest", "high")}
     print(f"\nlarge-matmul limit on {config.device}: fp32 {limits['highest'] / 1e12:.1f} "
           f"TFLOP/s, TF32 {limits['high'] / 1e12:.1f} TFLOP/s (torch.mm 8192)")  # fmt: skip
@@ -151,7 +155,9 @@ def gpu_large(config: RunConfig, iters: int) -> None:
             share = rate * flops_per_iter(large) / limits[precision]
             print(f"{name:<15} {precision:<9} {rate:>8.1f} {share:>8.0%} {first:>11.4g} "
                   f"{end.final_loss or float('nan'):>11.4g} {end.status}")  # fmt: skip
+            bad += [] if end.status == "done" else [f"{name} ({precision}): {end.status}"]
     torch.set_float32_matmul_precision("highest")
+    return bad
 
 
 def makespan(config: RunConfig, mode: str) -> float:
@@ -189,7 +195,9 @@ def main() -> None:
     if args.device != "cpu":
         config = validate(RunConfig(device=args.device))
         gpu_per_trainer(config, args.rounds, args.iters or 20000)
-        gpu_large(config, args.large_iters)
+        bad = gpu_large(config, args.large_iters)
+        if bad:
+            raise SystemExit(f"engine_bench: not done at the large size: {', '.join(bad)}")
         return
     args.iters = args.iters or 300
     config = validate(RunConfig(iters=args.iters))
