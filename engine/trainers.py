@@ -10,7 +10,11 @@ from engine.data import Params, Start, initial_params
 
 
 class Trainer(Protocol):
-    """One implementation of the network: each step trains one iteration."""
+    """One implementation of the network: each step trains one iteration.
+
+    A trainer run in CUDA graphs (engine/torch_graphs.py) also has `batch_steps` and
+    `steps(k)`, k iterations per call, and `mode` and `notice`, which the loop passes on.
+    """
 
     device: str
 
