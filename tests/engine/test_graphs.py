@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
 import engine.config
+import engine.loop
 import engine.torch_graphs
 from engine.config import ConfigError, RunConfig, validate
 from engine.events import LossPoints, TrainerEnded
@@ -200,3 +202,35 @@ def test_a_paused_graphed_trainer_takes_exactly_one_step_per_n(monkeypatch) -> N
     ended = events[-1]
     assert isinstance(ended, TrainerEnded) and ended.status == "done" and ended.iters == 25
     assert len(_losses(events)) == 25
+
+
+def test_a_device_trainer_is_stamped_when_its_batch_is_read_and_cpu_ones_per_step(  # type: ignore[no-untyped-def]
+    monkeypatch,
+) -> None:
+    clock = SimpleNamespace(now=0.0)  # a step queues in 1 ms; a read waits 1 s for the device
+    monkeypatch.setattr(engine.loop, "time", SimpleNamespace(monotonic=lambda: clock.now))
+
+    class QueuedTrainer:
+        def __init__(self, device: str) -> None:
+            self.device = device
+
+        def step(self) -> float:
+            clock.now += 0.001
+            return clock.now  # the "loss" is when it was queued
+
+        def read_losses(self, pending: list[float]) -> list[float]:
+            clock.now += 1.0
+            return list(pending)
+
+    for device in ("cpu", "cuda:0"):
+        events: list = []
+        clock.now = 0.0
+        train("fake", QueuedTrainer(device), 1000, Gate(), events.append)
+        first, second = [e for e in events if isinstance(e, LossPoints)][:2]
+        if device == "cpu":  # each step stamped as it returns
+            assert first.times == pytest.approx(first.losses)
+        else:  # spread from the first step's queueing to the end of the read that waited
+            assert first.times[-1] == pytest.approx(first.losses[-1] + 1.0)
+            assert second.times[0] > first.times[-1]
+            assert np.allclose(np.diff(first.times), (first.times[-1] - first.losses[0]) /
+                               len(first.times))  # fmt: skip
