@@ -14,6 +14,7 @@ PY=${PYTHON:-python3}
 ROUNDS=${ROUNDS:-3}
 ITERS=${ITERS:-10000}
 APP_ITERS=${APP_ITERS:-20000}
+SEED_ITERS=${SEED_ITERS:-3000}
 TORCH=torch-manual,torch-autograd,torch-optim
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
@@ -47,8 +48,8 @@ PY
 }
 
 for graphs in auto off; do
-    echo "== seed sizes, $DEVICE, --graphs $graphs, 3000 iterations"
-    mlp --headless --no-log --device "$DEVICE" --trainers "numpy,$TORCH" --iters 3000 \
+    echo "== seed sizes, $DEVICE, --graphs $graphs, $SEED_ITERS iterations"
+    mlp --headless --no-log --device "$DEVICE" --trainers "numpy,$TORCH" --iters "$SEED_ITERS" \
         --graphs "$graphs" --jsonl "$OUT/seed-$graphs.jsonl"
     all_done "$OUT/seed-$graphs.jsonl" "numpy,$TORCH"
 done

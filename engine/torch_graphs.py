@@ -14,6 +14,8 @@ from typing import Any
 
 import torch
 
+from engine.loop import describe
+
 GRAPH_STEPS = 10  # steps per replay: a batch of losses, and the most a pause or stop waits for
 
 
@@ -83,11 +85,7 @@ class GraphedTrainer:
         except Exception as error:  # an op that can't be captured, an old torch, a driver
             self.graph, self.losses = None, None
             self.trainer.reset_after_capture()
-            reason = str(error).strip().splitlines()
-            self.notice = (
-                f"CUDA graphs off, running eager: capture failed "
-                f"({type(error).__name__}{': ' + reason[0] if reason else ''})"
-            )
+            self.notice = f"CUDA graphs off, running eager: capture failed ({describe(error)})"
 
     def set_lr(self, lr: float) -> None:
         """A new learning rate, taken by the next step, replayed or eager."""

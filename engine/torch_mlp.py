@@ -20,7 +20,7 @@ def _tensor(array: object, spec: TrainerSpec) -> torch.Tensor:
 
 
 def build(spec: TrainerSpec, data: Dataset, params: Params) -> Any:
-    """The named torch trainer, run in CUDA graphs when its spec says so."""
+    """The spec's torch trainer, run in CUDA graphs when the spec says so."""
     torch.set_float32_matmul_precision(spec.matmul_precision)  # "high": TF32 where there is one
     trainer_class = {"torch-manual": TorchManualMLP, "torch-autograd": TorchAutogradMLP}.get(
         spec.name, TorchOptimMLP
