@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from bench.seed_loops import SEED_LOOPS, graphed_loop
+from engine.cli import with_device
 from engine.config import TRAINERS, RunConfig, validate
 from engine.events import TrainerEnded
 from engine.loop import Gate, train
@@ -193,7 +194,7 @@ def main() -> None:
     parser.add_argument("--large-iters", type=int, default=100)
     args = parser.parse_args()
     if args.device != "cpu":
-        config = validate(RunConfig(device=args.device))
+        config = with_device(validate(RunConfig(device=args.device)))
         gpu_per_trainer(config, args.rounds, args.iters or 20000)
         bad = gpu_large(config, args.large_iters)
         if bad:

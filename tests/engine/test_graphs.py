@@ -234,3 +234,13 @@ def test_a_device_trainer_is_stamped_when_its_batch_is_read_and_cpu_ones_per_ste
             assert second.times[0] > first.times[-1]
             assert np.allclose(np.diff(first.times), (first.times[-1] - first.losses[0]) /
                                len(first.times))  # fmt: skip
+
+
+def test_tf32_precision_holds_float32_to_the_tf32_tolerance_and_float64_to_its_own() -> None:
+    from engine.equivalence import TF32_TOLERANCE, TOLERANCE, equivalence
+    from tests.engine.test_lab import train_logs
+
+    for dtype, expected in (("float32", TF32_TOLERANCE), ("float64", TOLERANCE["float64"])):
+        config = small_config(same_start=True, dtype=dtype, matmul_precision="high", iters=30)
+        report = equivalence(config, train_logs(config))
+        assert {c.tolerance for c in report.comparisons} == {expected}
