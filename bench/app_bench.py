@@ -1,6 +1,6 @@
 """Provides the app benchmark: trainer speed inside the app against headless, and key latency.
 
-Run: python -m bench.app_bench [--rounds 3] [--iters 3000]
+Run: python -m bench.app_bench [--rounds 3] [--iters 3000] [--device cuda]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from textual.message import Message
 from textual.pilot import Pilot
 
+from engine.cli import with_device
 from engine.config import TRAINERS, RunConfig, validate
 from engine.events import TrainerEnded
 from engine.runner import Runner
@@ -85,8 +86,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--iters", type=int, default=3000)
+    parser.add_argument("--device", default="cpu", help="where the torch trainers run")
     args = parser.parse_args()
-    config = validate(RunConfig(iters=args.iters))
+    config = with_device(validate(RunConfig(iters=args.iters, device=args.device)))
     headless: dict[str, list[float]] = {name: [] for name in TRAINERS}
     in_app: dict[str, list[float]] = {name: [] for name in TRAINERS}
     for _ in range(args.rounds):  # interleaved: headless, app, headless, app ...
@@ -94,7 +96,8 @@ def main() -> None:
             headless[name].append(rate)
         for name, end in asyncio.run(app_ends(config)).items():
             in_app[name].append(end.its_per_s)
-    print(f"seed sizes, {args.iters} iterations, all four at once, median of {args.rounds}:")
+    print(f"seed sizes on {config.device}, {args.iters} iterations, all four at once, "
+          f"median of {args.rounds}:")  # fmt: skip
     print(f"{'trainer':<15} {'headless it/s':>14} {'in app it/s':>12} {'ratio':>6}")
     for name in TRAINERS:
         alone, shown = statistics.median(headless[name]), statistics.median(in_app[name])

@@ -1,29 +1,87 @@
 #!/usr/bin/env bash
-# A prepared check for a GPU machine: devices, the torch trainers headless on the GPU at the seed's
-# sizes and at a large size, the gradient check and equivalence there, and the app once under the
-# pilot on the GPU, with it/s for each.
-# Run from the repository root after installing (README). DEVICE=cpu runs the same on the CPU.
-set -uo pipefail
+# A prepared check for a GPU machine; exits non-zero as soon as anything fails.
+#   1. CUDA is there; 2. the torch trainers headless at the seed's sizes, every one "done", with
+#   CUDA graphs (--graphs auto) and without; 3. the GPU-only tests (pytest -m cuda); 4. each
+#   torch trainer's it/s beside a hand-written graph-captured loop of its own step, in the same
+#   run, and the large size's share of the fp32 and TF32 matmul limits measured there;
+#   5. the gradient check and the equivalence margins (fp32 and TF32); 6. the app under the
+#   pilot, and the app against headless (these two need textual: install the wheels first).
+# Run from the repository root. Offline GPU machine: prepare with ../shared/tools/gpu-wheels.sh
+# and set PYTHONPATH as it prints; steps 1-5 import no textual. DEVICE=cpu runs what can on a CPU.
+set -euo pipefail
 DEVICE=${DEVICE:-cuda}
-TORCH=numpy,torch-manual,torch-autograd,torch-optim
-LARGE_ITERS=${LARGE_ITERS:-200}
+PY=${PYTHON:-python3}
+ROUNDS=${ROUNDS:-3}
+ITERS=${ITERS:-10000}
+APP_ITERS=${APP_ITERS:-20000}
+SEED_ITERS=${SEED_ITERS:-3000}
+TORCH=torch-manual,torch-autograd,torch-optim
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+mlp() { "$PY" -m tui.main "$@"; }
 
 echo "== devices"
-python -c 'from engine.devices import list_devices
-for d in list_devices(): print(" ", d.label)'
+"$PY" - "$DEVICE" <<'PY'
+import sys
+import torch
+from engine.devices import list_devices
+for d in list_devices():
+    print(" ", d.label)
+print(f"  torch {torch.__version__}")
+if sys.argv[1].startswith("cuda") and not torch.cuda.is_available():
+    sys.exit("gpu_check: DEVICE is cuda but torch sees no CUDA device")
+PY
 
-echo "== seed sizes, $DEVICE, 1000 iterations"
-mlp-tui --headless --device "$DEVICE" --trainers "$TORCH" --iters 1000
+all_done() {  # every trainer in a --jsonl file ended "done"
+    "$PY" - "$1" "$2" <<'PY'
+import json, sys
+ends = [json.loads(l) for l in open(sys.argv[1]) if '"event"' in l]
+ends = {e["trainer"]: e for e in ends if e["event"] not in ("start", "notice")}
+wanted = sys.argv[2].split(",")
+bad = {n: ends.get(n, {}).get("event", "missing") for n in wanted if ends.get(n, {}).get("event") != "done"}
+notices = [json.loads(l)["message"] for l in open(sys.argv[1]) if '"notice"' in l]
+for text in notices:
+    print("  notice:", text)
+if bad or notices:
+    sys.exit(f"gpu_check: not every trainer ran through cleanly: {bad or notices}")
+PY
+}
 
-echo "== large: N=4096 D_in=4096 H=4096 D_out=1024, $DEVICE, $LARGE_ITERS iterations"
-mlp-tui --headless --device "$DEVICE" --trainers torch-manual,torch-autograd,torch-optim \
-    --n 4096 --d-in 4096 --hidden 4096 --d-out 1024 --iters "$LARGE_ITERS" --lr 1e-9
+for graphs in auto off; do
+    echo "== seed sizes, $DEVICE, --graphs $graphs, $SEED_ITERS iterations"
+    mlp --headless --no-log --device "$DEVICE" --trainers "numpy,$TORCH" --iters "$SEED_ITERS" \
+        --graphs "$graphs" --jsonl "$OUT/seed-$graphs.jsonl"
+    all_done "$OUT/seed-$graphs.jsonl" "numpy,$TORCH"
+done
+
+if [[ "$DEVICE" == cuda* ]]; then
+    echo "== GPU-only tests (pytest -m cuda)"
+    "$PY" -m pytest -q -m cuda tests/engine/test_cuda.py -rs | tee "$OUT/pytest.log"
+    if grep -q skipped "$OUT/pytest.log"; then
+        echo "gpu_check: the cuda tests were skipped on a CUDA machine" >&2
+        exit 1
+    fi
+
+    echo "== each torch trainer beside a hand-written CUDA graph loop of its step; large size"
+    "$PY" -m bench.engine_bench --device "$DEVICE" --rounds "$ROUNDS" --iters "$ITERS"
+fi
 
 echo "== gradient check in float64 at the seed's sizes, $DEVICE"
-mlp-tui --gradcheck --device "$DEVICE"
+mlp --gradcheck --device "$DEVICE"
 
 echo "== same start on $DEVICE: the torch trainers against numpy, every iteration"
-python -m bench.equivalence_margin --device "$DEVICE" --iters 300
+"$PY" -m bench.equivalence_margin --device "$DEVICE" --iters 300
+if [[ "$DEVICE" == cuda* ]]; then
+    echo "== the same with --matmul-precision high (TF32): the margin behind TF32_TOLERANCE"
+    "$PY" -m bench.equivalence_margin --device "$DEVICE" --iters 300 --matmul-precision high
+fi
 
+if ! "$PY" -c 'import textual' 2>/dev/null; then
+    echo "gpu_check: textual is not importable: install the wheels (../shared/tools/gpu-wheels.sh)" >&2
+    exit 1
+fi
 echo "== the app under the pilot, $DEVICE"
-python -m bench.pilot_check --device "$DEVICE"
+"$PY" -m bench.pilot_check --device "$DEVICE"
+echo "== the app against headless, $DEVICE (goal: the app >= 0.9x headless)"
+"$PY" -m bench.app_bench --device "$DEVICE" --rounds "$ROUNDS" --iters "$APP_ITERS"
+echo "gpu_check: all passed"

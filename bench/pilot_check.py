@@ -25,6 +25,8 @@ def main() -> None:
     for name, end in asyncio.run(app_ends(config)).items():
         where = config.spec(name).device
         print(f"  {name:<15} {where:<7} {end.status:<8} {end.its_per_s:8.0f} it/s  {end.message}")
+        if end.status != "done":
+            raise SystemExit(f"pilot_check: {name} ended {end.status}")
 
 
 if __name__ == "__main__":

@@ -125,3 +125,33 @@ SEED_LOOPS = {
     "torch-autograd": torch_autograd_loop,
     "torch-optim": torch_optim_loop,
 }
+
+
+def graphed_loop(step: Callable[[], torch.Tensor], k: int = 10) -> Callable[[int], list[float]]:
+    """A hand-written CUDA graph loop of one trainer's step: the most its own loop could reach.
+
+    Warm-up on a side stream, k steps captured in one graph each writing its loss into a buffer
+    (PyTorch's CUDA graphs notes); a run replays it iters // k times, keeps each replay's losses
+    on the device and reads them all once at the end.
+    """
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(3):
+            step()
+    torch.cuda.current_stream().wait_stream(side)
+    first = step()
+    losses = torch.empty(k, dtype=first.dtype, device=first.device)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        for i in range(k):
+            losses[i].copy_(step())
+
+    def run(iters: int) -> list[float]:
+        kept = []
+        for _ in range(iters // k):
+            graph.replay()
+            kept.append(losses.clone())
+        return torch.cat(kept).tolist()
+
+    return run

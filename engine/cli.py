@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--dtype", default=None, help="float32 or float64 for every trainer")
     add("--seed", type=_whole, default=0, help="seed of the data and the weights (0)")
     add("--device", default="cpu", help="torch trainers on cpu, cuda, cuda:N or mps (cpu)")
+    add("--graphs", default="auto", help="CUDA graphs for the torch trainers: auto, on, off (auto)")
+    add(
+        "--matmul-precision",
+        default="highest",
+        help="float32 matmuls: highest (fp32) or high (TF32 on Ampere and later) (highest)",
+    )
     add(
         "--init-from",
         type=Path,
@@ -143,7 +149,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     config = RunConfig(
         trainers=trainers, iters=args.iters, lr=lrs, optimizer=args.optimizer, init=args.init,
         no_bias=args.no_bias, same_start=args.same_start, dtype=args.dtype, seed=args.seed,
-        device=args.device, init_from=args.init_from, log_every=args.log_every, **sizes,
+        device=args.device, init_from=args.init_from, log_every=args.log_every,
+        graphs=args.graphs, matmul_precision=args.matmul_precision, **sizes,
     )  # fmt: skip
     config = validate(config)
     return with_device(config)
@@ -216,4 +223,7 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]
     if args.gradcheck and (args.replay or args.compare or args.jsonl):
         raise ConfigError("--gradcheck prints its table and exits; leave out --replay, "
                           "--compare and --jsonl")  # fmt: skip
-    return args, config_from_args(args)
+    config = config_from_args(args)
+    if args.gradcheck:  # it runs in float64: refused here where the device has none (MPS)
+        config.with_changes(dtype="float64")
+    return args, config

@@ -13,6 +13,8 @@ OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop")
 DTYPES = ("float32", "float64")
 INITS = ("normal", "default")
 SEED_MAX = 2**32 - 1  # numpy's and torch's generators take far more; this is what we promise
+GRAPHS = ("auto", "on", "off")  # CUDA graphs for the torch trainers; auto: on for CUDA devices
+MATMUL_PRECISIONS = ("highest", "high")  # torch.set_float32_matmul_precision; high: TF32
 
 # The seed's three programs: numpy and torch-manual by hand with N(0, 1) weights and no bias,
 # torch-autograd with normal_ weights on nn.Linear, torch-optim with PyTorch's own init and Adam.
@@ -37,6 +39,8 @@ class TrainerSpec:
     dtype: str
     device: str
     seed: int
+    graphs: bool = False  # K steps per CUDA graph replay (resolved from the run's --graphs)
+    matmul_precision: str = "highest"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class RunConfig:
     device: str = "cpu"
     init_from: Path | None = None
     log_every: int = 10
+    graphs: str = "auto"
+    matmul_precision: str = "highest"
 
     def with_changes(self, **changes: object) -> RunConfig:
         """Returns a validated copy with the given fields replaced.
@@ -81,14 +87,16 @@ class RunConfig:
             dtype=self.trainer_dtype(name),
             device="cpu" if name == "numpy" else self.device,
             seed=self.seed if self.same_start else self.seed + 1 + TRAINERS.index(name),
+            graphs=name != "numpy" and uses_graphs(self.graphs, self.device),
+            matmul_precision="highest" if name == "numpy" else self.matmul_precision,
         )
 
     def trainer_dtype(self, name: str) -> str:
         """numpy in float64 and torch in float32 as in the seed; one dtype for all when asked."""
         if self.dtype:
             return self.dtype
-        if self.same_start:
-            return "float64"
+        if self.same_start:  # MPS has no float64: all in float32 there, so they still compare
+            return "float32" if self.device.startswith("mps") else "float64"
         return "float64" if name == "numpy" else "float32"
 
     def specs(self) -> list[TrainerSpec]:
@@ -107,6 +115,9 @@ def validate(config: RunConfig, fits_here: bool = True) -> RunConfig:
     _check_names("optimizer", [config.optimizer], OPTIMIZERS)
     _check_names("dtype", [config.dtype] if config.dtype else [], DTYPES)
     _check_names("init", [config.init] if config.init else [], INITS)
+    _check_names("graphs setting", [config.graphs], GRAPHS)
+    _check_names("matmul precision", [config.matmul_precision], MATMUL_PRECISIONS)
+    check_device_features(config)
     for label, value in _counts(config).items():
         check_positive_int(label, value)
     check_seed(config.seed)
@@ -116,6 +127,27 @@ def validate(config: RunConfig, fits_here: bool = True) -> RunConfig:
     if fits_here:
         check_memory(config)
     return config
+
+
+def uses_graphs(graphs: str, device: str) -> bool:
+    """Whether the torch trainers run captured in CUDA graphs: on, or auto on a CUDA device."""
+    return graphs == "on" or (graphs == "auto" and device.startswith("cuda"))
+
+
+def check_device_features(config: RunConfig) -> None:
+    """Refuses CUDA graphs off CUDA, and float64 torch trainers on MPS (which has no float64)."""
+    if config.graphs == "on" and not config.device.startswith("cuda"):
+        raise ConfigError(
+            f"--graphs on needs a CUDA device, not {config.device!r}; accepted: auto, off"
+        )
+    torch_trainers = [name for name in config.trainers if name != "numpy"]
+    if config.device.startswith("mps") and any(
+        config.trainer_dtype(name) == "float64" for name in torch_trainers
+    ):
+        raise ConfigError(
+            "MPS has no float64 (the gradient check and --dtype float64 need it); "
+            "use --dtype float32, or --device cpu"
+        )
 
 
 def _counts(config: RunConfig) -> dict[str, int]:
@@ -226,8 +258,9 @@ def check_memory(config: RunConfig, held: int = 0) -> None:
 # The settings whose whole effect is in the trainers' resolved specs; any other change (sizes,
 # data seed, iterations, a loaded start, and whatever is added later) concerns every trainer.
 PER_TRAINER = frozenset(
-    {"lr", "optimizer", "init", "no_bias", "same_start", "dtype", "device", "trainers"}
-)
+    {"lr", "optimizer", "init", "no_bias", "same_start", "dtype", "device", "trainers", "graphs",
+     "matmul_precision"}
+)  # fmt: skip
 
 
 def changed_trainers(old: RunConfig, new: RunConfig) -> list[str]:

@@ -19,6 +19,8 @@ class LossPoints:
     losses: list[float]
     times: list[float] = field(default_factory=list)
     run: int = 0  # which start of this trainer it came from; the runner numbers them
+    mode: str = ""  # "graphs" while the trainer runs captured in CUDA graphs
+    notice: str = ""  # once: a one-line notice, e.g. that a graph capture failed
 
     @property
     def next_iter(self) -> int:

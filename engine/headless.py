@@ -32,6 +32,8 @@ class Progress:
         """Takes in one event from the runner."""
         if isinstance(event, LossPoints):
             self.latest[event.trainer] = (event.next_iter, event.losses[-1])
+            if event.notice:
+                print(f"mlp-tui: {event.trainer}: {event.notice}", file=sys.stderr)
         elif isinstance(event, TrainerEnded):
             self.ended[event.trainer] = event
 

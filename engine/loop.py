@@ -130,25 +130,45 @@ class _Batcher:
         self.last_flush = self.start
         self.pending: list[Any] = []
         self.times: list[float] = []
-        self.steps = 0  # iterations taken, the updates in the trainer's weights
         self.done = 0  # iterations handed over, all with finite losses
         self.last_loss: float | None = None
         self.bad_loss: float | None = None
+        # A device queues steps ahead, and a graph runs several per call: each step is then
+        # stamped when its batch is read back (finished), not when it was queued.
+        self.stamp_on_read = trainer.device != "cpu" or getattr(trainer, "batch_steps", 1) > 1
+        self.queued: float | None = None  # when the batch's first step was queued (device)
+        self.notice = ""
 
     def add(self, result: Any) -> bool:
-        """Adds one step's loss; True when a batch is due."""
+        """Adds one step's loss, or a graphed trainer's losses of several; True when one is due."""
         self.pending.append(result)
-        self.steps += 1
         now = time.monotonic()
-        self.times.append(now - self.start)
+        if not self.stamp_on_read:
+            self.times.append(now - self.start)
+        elif self.queued is None:
+            self.queued = now - self.start
         return now - self.last_flush >= FLUSH_SECONDS
+
+    def _read(self) -> list[float]:
+        losses = self.trainer.read_losses(self.pending)
+        if self.stamp_on_read and losses and self.queued is not None:
+            # The read waited for the device: its queue, empty at the last read, is done now.
+            # Between then and the first step's queueing the steps are spread evenly.
+            span, count = time.monotonic() - self.start - self.queued, len(losses)
+            self.times = [self.queued + span * (i + 1) / count for i in range(count)]
+        self.queued = None
+        return losses
 
     def flush(self) -> bool:
         """Hands over the pending losses; False if one was NaN or inf (the rest are dropped)."""
-        losses = self.trainer.read_losses(self.pending)
+        losses = self._read()
         finite = next((i for i, loss in enumerate(losses) if not math.isfinite(loss)), len(losses))
         if finite:
-            self.emit(LossPoints(self.name, self.done, losses[:finite], self.times[:finite]))
+            notice = getattr(self.trainer, "notice", "")  # sent once, with the next batch
+            self.emit(LossPoints(self.name, self.done, losses[:finite], self.times[:finite],
+                                 mode=getattr(self.trainer, "mode", ""),
+                                 notice="" if notice == self.notice else notice))  # fmt: skip
+            self.notice = notice
             self.done += finite
             self.last_loss = losses[finite - 1]
         if finite < len(losses):
@@ -162,7 +182,7 @@ class _Batcher:
         try:
             self.flush()
         except Exception:  # a device that broke may not give them back
-            self.pending, self.times = [], []
+            self.pending, self.times, self.queued = [], [], None
 
     def ended(self, status: str, message: str = "", details: str = "") -> TrainerEnded:
         if status == DIVERGED:
@@ -186,14 +206,21 @@ def train(
         emit(TrainerPaused(name, batch.done))
         return True
 
+    many = getattr(trainer, "batch_steps", 1)  # a graphed trainer's steps(many) runs a replay
+    steps: Any = getattr(trainer, "steps", None)
+    done = 0  # iterations taken: the updates in the trainer's weights
+
     def send_weights() -> None:
-        emit(Weights(name, batch.steps, trainer.lr, trainer.data, trainer.params()))
+        emit(Weights(name, done, float(trainer.lr), trainer.data, trainer.params()))
 
     try:
-        for _ in range(iters):
+        while done < iters:
             if not gate.wait_turn(hold, send_weights):
                 break
-            if (batch.add(trainer.step()) or gate.paused) and not batch.flush():
+            count = many if steps and not gate.paused and iters - done >= many else 1
+            result = steps(count) if count > 1 else trainer.step()
+            done += count
+            if (batch.add(result) or gate.paused) and not batch.flush():
                 break
         batch.flush()
     except Exception as error:  # a trainer's fault ends that trainer only

@@ -40,6 +40,12 @@ def end_record(ended: TrainerEnded) -> dict[str, Any]:
     return record
 
 
+def notice_record(points: LossPoints) -> dict[str, Any]:
+    """A one-line notice a trainer gave with a batch, at the batch's first iteration."""
+    return {"trainer": points.trainer, "event": "notice", "iter": points.first_iter,
+            "message": points.notice}  # fmt: skip
+
+
 class RecordSink(Protocol):
     """Anything that keeps a run's records: a --jsonl stream, a run log."""
 
@@ -58,6 +64,8 @@ class RecordWriter:
         """Writes the records an event makes."""
         if isinstance(event, LossPoints):
             records = loss_records(event, self.every)
+            if event.notice:  # e.g. a CUDA graph capture that failed: the run went on eagerly
+                records.insert(0, notice_record(event))
         elif isinstance(event, TrainerEnded):
             records = [end_record(event)]
         else:

@@ -84,6 +84,8 @@ def _take_record(past: PastRun, record: dict[str, Any]) -> None:
         return
     if event == "start":  # the app restarted it, maybe with other settings
         _take_start(past, name, record)
+    elif event == "notice":  # a note with a batch (graphs off, say), not an end
+        return
     elif event is not None:
         past.ends[name] = record
     else:

@@ -1,6 +1,12 @@
-"""Provides the torch trainers: by hand on tensors, autograd with hand SGD, and torch.optim."""
+"""Provides the torch trainers: by hand on tensors, autograd with hand SGD, and torch.optim.
+
+Each keeps its learning rate in a 0-d tensor on its device that every step reads, so a step
+captured in a CUDA graph (engine/torch_graphs.py) honours a new value set with set_lr().
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,12 +29,44 @@ def _maybe_array(tensor: torch.Tensor | None) -> np.ndarray | None:
     return None if tensor is None else _array(tensor)
 
 
-class TorchManualMLP:
+def build(spec: TrainerSpec, data: Dataset, params: Params) -> Any:
+    """The spec's torch trainer, run in CUDA graphs when the spec says so."""
+    torch.set_float32_matmul_precision(spec.matmul_precision)  # "high": TF32 where there is one
+    trainer_class = {"torch-manual": TorchManualMLP, "torch-autograd": TorchAutogradMLP}.get(
+        spec.name, TorchOptimMLP
+    )
+    trainer = trainer_class(spec, data, params)
+    if not spec.graphs:
+        return trainer
+    from engine.torch_graphs import GraphedTrainer
+
+    return GraphedTrainer(trainer)
+
+
+class _DeviceLr:
+    """The learning rate as a 0-d tensor on the trainer's device, changed in place."""
+
+    lr: torch.Tensor
+
+    def set_lr(self, lr: float) -> None:
+        """A new learning rate, read by the next step (eager or replayed)."""
+        self.lr.fill_(lr)
+
+    def reset_after_capture(self) -> None:
+        """Drops what a failed CUDA graph capture may have left (gradients of the graph's pool)."""
+        model = getattr(self, "model", None)
+        if model is not None:
+            model.zero_grad(set_to_none=True)
+
+
+class TorchManualMLP(_DeviceLr):
     """The numpy trainer line for line on torch tensors (mm, clamp, t()), on any device."""
 
     def __init__(self, spec: TrainerSpec, data: Dataset, params: Params) -> None:
         self.device = spec.device
-        self.lr, self.data = spec.lr, data
+        self.lr = _tensor(spec.lr, spec)  # 0-d, read by every step
+        self.error_scale = torch.empty_like(self.lr)  # -2·lr, from self.lr each step
+        self.data = data
         self.x = _tensor(data.x, spec)  # (N, D_in)
         self.y = _tensor(data.y, spec)  # (N, D_out)
         self.w1 = _tensor(params.w1, spec)  # (D_in, H)
@@ -46,7 +84,8 @@ class TorchManualMLP:
     def step(self) -> torch.Tensor:
         """One iteration; returns its loss as a tensor left on the device (no host sync)."""
         loss = self.forward()
-        self.backward(scale=-self.lr)
+        torch.mul(self.lr, -2.0, out=self.error_scale)
+        self.backward(self.error_scale)
         self.update()
         return loss
 
@@ -63,9 +102,13 @@ class TorchManualMLP:
         error = self.grad_y_pred.view(-1)
         return torch.dot(error, error)
 
-    def backward(self, scale: float = 1.0) -> None:
-        """Gradients of the loss from the forward pass just run, times `scale` (see numpy's)."""
-        self.grad_y_pred *= 2.0 * scale  # (N, D_out)
+    def backward(self, error_scale: float | torch.Tensor = 2.0) -> None:
+        """Gradients of the loss from the forward pass just run, times error_scale / 2.
+
+        d loss / d y_pred = 2·(y_pred - y); a step passes -2·lr so the gradients come out already
+        scaled by -lr (numpy's backward takes that scale as -lr, a float).
+        """
+        self.grad_y_pred *= error_scale  # (N, D_out)
         torch.mm(self.h_relu.t(), self.grad_y_pred, out=self.grad_w2)  # (H, D_out)
         torch.mm(self.grad_y_pred, self.w2.t(), out=self.grad_h)  # grad_h_relu (N, H)
         self.grad_h.masked_fill_(self.h < 0, 0)  # grad_h[h < 0] = 0
@@ -123,7 +166,7 @@ def build_model(spec: TrainerSpec, params: Params) -> torch.nn.Sequential:
     return torch.nn.Sequential(first, torch.nn.ReLU(), second)
 
 
-class _SequentialMLP:
+class _SequentialMLP(_DeviceLr):
     """What the two nn.Sequential trainers share: their weights read back for saving."""
 
     model: torch.nn.Sequential
@@ -142,7 +185,8 @@ class TorchAutogradMLP(_SequentialMLP):
 
     def __init__(self, spec: TrainerSpec, data: Dataset, params: Params) -> None:
         self.device = spec.device
-        self.lr, self.data = spec.lr, data
+        self.lr = _tensor(spec.lr, spec)  # 0-d, read by every step
+        self.data = data
         self.x = _tensor(data.x, spec)  # (N, D_in)
         self.y = _tensor(data.y, spec)  # (N, D_out)
         self.model = build_model(spec, params)
@@ -156,29 +200,36 @@ class TorchAutogradMLP(_SequentialMLP):
         with torch.no_grad():
             for param in self.model.parameters():
                 if param.grad is not None:
-                    param.add_(param.grad, alpha=-self.lr)  # param -= lr * param.grad
+                    param.sub_(self.lr * param.grad)  # param -= lr * param.grad
         self.model.zero_grad()  # backward() adds to .grad; start the next step from zero
         return loss.detach()
 
 
-def make_optimizer(spec: TrainerSpec, model: torch.nn.Module) -> torch.optim.Optimizer:
-    """adam, sgd, momentum (SGD with momentum 0.9) or rmsprop, at the spec's learning rate.
+def make_optimizer(
+    spec: TrainerSpec, model: torch.nn.Module, lr: torch.Tensor
+) -> torch.optim.Optimizer:
+    """adam, sgd, momentum (SGD with momentum 0.9) or rmsprop, at the learning rate tensor lr.
 
     Adam and SGD take torch's fused kernel where this torch and device have one: the same
-    update in one kernel, measured 25% faster on CPU at the seed's sizes (bench/).
+    update in one kernel, measured 25% faster on CPU at the seed's sizes (bench/); with a tensor
+    lr it reads the value on the device, without a host sync. On CUDA, Adam and RMSprop are
+    `capturable` (step counts on the device), which a CUDA graph capture requires.
     """
     params = list(model.parameters())
-    if spec.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=spec.lr)
     optimizer_class, options = {
         "adam": (torch.optim.Adam, {}),
         "sgd": (torch.optim.SGD, {}),
         "momentum": (torch.optim.SGD, {"momentum": 0.9}),
+        "rmsprop": (torch.optim.RMSprop, {}),
     }[spec.optimizer]
-    try:
-        return optimizer_class(params, lr=spec.lr, fused=True, **options)  # type: ignore[operator]
-    except (RuntimeError, TypeError, ValueError):  # no fused kernel for this device or dtype
-        return optimizer_class(params, lr=spec.lr, **options)  # type: ignore[operator]
+    if lr.device.type == "cuda" and optimizer_class is not torch.optim.SGD:
+        options = {**options, "capturable": True}
+    for kernel in ({"fused": True}, {"foreach": False}):  # foreach takes no tensor lr uncaptured
+        try:
+            return optimizer_class(params, lr=lr, **kernel, **options)  # type: ignore[operator]
+        except (RuntimeError, TypeError, ValueError):  # no such kernel for this device or dtype
+            continue
+    return optimizer_class(params, lr=float(lr), **options)  # type: ignore[operator]
 
 
 class TorchOptimMLP(_SequentialMLP):
@@ -186,12 +237,13 @@ class TorchOptimMLP(_SequentialMLP):
 
     def __init__(self, spec: TrainerSpec, data: Dataset, params: Params) -> None:
         self.device = spec.device
-        self.lr, self.data = spec.lr, data
+        self.lr = _tensor(spec.lr, spec)  # 0-d; the optimizer's param group holds this tensor
+        self.data = data
         self.x = _tensor(data.x, spec)  # (N, D_in)
         self.y = _tensor(data.y, spec)  # (N, D_out)
         self.model = build_model(spec, params)
         self.loss_fn = torch.nn.MSELoss(reduction="sum")
-        self.optimizer = make_optimizer(spec, self.model)
+        self.optimizer = make_optimizer(spec, self.model, self.lr)
 
     def step(self) -> torch.Tensor:
         """One iteration; returns its loss as a tensor left on the device (no host sync)."""

@@ -10,10 +10,14 @@ from engine.data import Dataset, Params, Start, initial_params
 
 
 class Trainer(Protocol):
-    """One implementation of the network: each step trains one iteration."""
+    """One implementation of the network: each step trains one iteration.
+
+    A trainer run in CUDA graphs (engine/torch_graphs.py) also has `batch_steps` and
+    `steps(k)`, k iterations per call, and `mode` and `notice`, which the loop passes on.
+    """
 
     device: str
-    lr: float
+    lr: Any  # a float, or a 0-d tensor on the device (float() reads either)
     data: Dataset  # the float64 start it was built from, kept for saving
 
     def step(self) -> Any:
@@ -44,8 +48,4 @@ def build_trainer(config: RunConfig, spec: TrainerSpec, start: Start) -> Trainer
         return NumpyMLP(spec, start.data, params)
     from engine import torch_mlp
 
-    if spec.name == "torch-manual":
-        return torch_mlp.TorchManualMLP(spec, start.data, params)
-    if spec.name == "torch-autograd":
-        return torch_mlp.TorchAutogradMLP(spec, start.data, params)
-    return torch_mlp.TorchOptimMLP(spec, start.data, params)
+    return torch_mlp.build(spec, start.data, params)

@@ -101,6 +101,14 @@ class ControlsScreen(ModalScreen[RunConfig | None]):
                     id="optimizer",
                     compact=True,
                 )
+                yield Label("matmul precision")
+                yield Select(
+                    [("highest (fp32)", "highest"), ("high (TF32 on CUDA)", "high")],
+                    value=self.config.matmul_precision,
+                    allow_blank=False,
+                    id="matmul-precision",
+                    compact=True,
+                )
                 yield Label("same start")
                 yield Checkbox(
                     "identical weights and dtype",
@@ -126,6 +134,7 @@ class ControlsScreen(ModalScreen[RunConfig | None]):
             self.query_one(f"#{_input_id(field.key)}", Input).value = field.value
         self.query_one("#dtype", Select).value = config.dtype or ""
         self.query_one("#optimizer", Select).value = config.optimizer
+        self.query_one("#matmul-precision", Select).value = config.matmul_precision
         self.query_one("#same-start", Checkbox).value = config.same_start
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -175,6 +184,7 @@ class ControlsScreen(ModalScreen[RunConfig | None]):
         return with_device(self.config.with_changes(
             **changes, lr=lr, dtype=dtype or None,
             optimizer=self.query_one("#optimizer", Select).value,
+            matmul_precision=self.query_one("#matmul-precision", Select).value,
             same_start=self.query_one("#same-start", Checkbox).value,
         ), running=self.config)  # fmt: skip
 

@@ -52,6 +52,7 @@ class TrainerPanel(Vertical, can_focus=True):
         self.spec, self.iters = spec, iters
         self.set_run_device(run_device)
         self.state, self.message, self.details = "starting", "", ""
+        self.mode, self.notice = "", ""  # "graphs" when captured; why graphs are off
         self.done, self.loss, self.rate, self.elapsed = 0, float("nan"), 0.0, 0.0
         self.series.clear()
         self.loss_log = LossLog(self.loss_log.every)
@@ -68,6 +69,7 @@ class TrainerPanel(Vertical, can_focus=True):
         self.series.extend(event.losses, event.times)
         self.loss_log.add(event)
         self.done, self.loss = event.next_iter, event.losses[-1]
+        self.mode, self.notice = event.mode, event.notice or self.notice
         if len(event.times) > 1 and event.times[-1] > event.times[0]:
             self.rate = (len(event.times) - 1) / (event.times[-1] - event.times[0])
         self.elapsed = event.times[-1] if event.times else self.elapsed
@@ -142,7 +144,8 @@ class TrainerPanel(Vertical, can_focus=True):
         self.changed = False
         where = "stays on cpu" if self.stays_on_cpu else self.spec.device
         dtype = self.spec.dtype.replace("float", "f")
-        self.border_title = f"{self.trainer} · {where} · {dtype} · lr {self.spec.lr:g}"
+        graphs = " · graphs" if self.mode == "graphs" else ""
+        self.border_title = f"{self.trainer} · {where}{graphs} · {dtype} · lr {self.spec.lr:g}"
         colour = STATE_COLOURS[self.state]
         state = f"{self.state}…" if self.state in WAITING else self.state
         self.border_subtitle = f"[{colour}]{state}[/] {self.done}/{self.iters}"
@@ -155,7 +158,8 @@ class TrainerPanel(Vertical, can_focus=True):
         """Current loss, it/s and elapsed time, or why the trainer ended."""
         if self.state in ("diverged", "failed"):
             return "\n".join(self.message.splitlines()[-MESSAGE_LINES:])
-        return f"loss {self.loss:.4g} · {self.rate:.0f} it/s · {self.elapsed:.1f}s"
+        notice = f" · {self.notice}" if self.notice else ""
+        return f"loss {self.loss:.4g} · {self.rate:.0f} it/s · {self.elapsed:.1f}s{notice}"
 
     def details_text(self) -> str:
         """What `i` shows: the state, how the trainer ended and the traceback, if any."""

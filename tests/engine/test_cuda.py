@@ -1,0 +1,107 @@
+"""CUDA graphs on a real GPU: the same losses as eager, no host sync in a step, lr honoured.
+
+Marked `cuda` (`pytest -m cuda` runs only these); skipped where torch sees no CUDA device.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from engine.config import RunConfig, validate
+from engine.events import LossPoints, TrainerEnded
+from engine.loop import Gate, train
+from engine.runner import make_start
+from engine.trainers import build_trainer
+
+pytestmark = [
+    pytest.mark.cuda,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
+]
+
+TORCH = ("torch-manual", "torch-autograd", "torch-optim")
+CASES = [(name, "adam") for name in TORCH] + [("torch-optim", "sgd"), ("torch-optim", "momentum")]
+
+
+def cuda_config(**changes: object) -> RunConfig:
+    base = {"device": "cuda:0", "dtype": "float64", "iters": 97, "same_start": True}
+    return validate(RunConfig(**{**base, **changes}))  # type: ignore[arg-type]
+
+
+def run(config: RunConfig, name: str) -> tuple[list[float], list]:
+    trainer = build_trainer(config, config.spec(name), make_start(config))
+    events: list = []
+    train(name, trainer, config.iters, Gate(), events.append)
+    losses = [loss for e in events if isinstance(e, LossPoints) for loss in e.losses]
+    return losses, events
+
+
+@pytest.mark.parametrize(("name", "optimizer"), CASES)
+def test_graphed_losses_equal_eager_ones(name: str, optimizer: str) -> None:
+    eager, _ = run(cuda_config(graphs="off", optimizer=optimizer), name)
+    graphed, events = run(cuda_config(graphs="on", optimizer=optimizer), name)
+    points = [e for e in events if isinstance(e, LossPoints)]
+    assert not any(e.notice for e in points), [e.notice for e in points]
+    assert points[-1].mode == "graphs"
+    assert len(graphed) == len(eager) == 97 and events[-1].status == "done"
+    np.testing.assert_allclose(graphed, eager, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "optimizer"), CASES)
+def test_an_eager_step_does_not_wait_for_the_device(name: str, optimizer: str) -> None:
+    config = cuda_config(graphs="off", optimizer=optimizer, dtype="float32")
+    trainer = build_trainer(config, config.spec(name), make_start(config))
+    trainer.step()  # first step: optimizer state is created
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        for _ in range(3):
+            trainer.step()
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+
+
+@pytest.mark.parametrize("name", TORCH)
+def test_a_replayed_graph_takes_a_new_lr_without_recapture(name: str) -> None:
+    config = cuda_config(graphs="on", optimizer="sgd")
+    graphed = build_trainer(config, config.spec(name), make_start(config))
+    eager_config = config.with_changes(graphs="off")
+    eager = build_trainer(eager_config, eager_config.spec(name), make_start(config))
+    eager_first = [float(eager.step()) for _ in range(20)]
+    first = graphed.steps(10).tolist() + graphed.steps(10).tolist()  # warm-up, then a replay
+    assert graphed.mode == "graphs"
+    graph = graphed.graph
+    graphed.set_lr(1e-5)
+    eager.set_lr(1e-5)
+    after = graphed.steps(10).tolist()
+    assert graphed.graph is graph
+    np.testing.assert_allclose(first, eager_first, rtol=1e-12)
+    np.testing.assert_allclose(after, [float(eager.step()) for _ in range(10)], rtol=1e-12)
+
+
+def test_divergence_in_a_graphed_batch_is_reported_at_its_first_iteration() -> None:
+    config = cuda_config(iters=300, lr={"torch-manual": 0.5})
+    eager = run(config.with_changes(graphs="off"), "torch-manual")[1][-1]
+    graphed = run(config.with_changes(graphs="on"), "torch-manual")[1][-1]
+    assert isinstance(graphed, TrainerEnded) and graphed.status == "diverged"
+    assert (graphed.iters, graphed.message) == (eager.iters, eager.message)
+
+
+def test_high_matmul_precision_is_set_for_the_run() -> None:
+    config = cuda_config(dtype="float32", matmul_precision="high")
+    build_trainer(config, config.spec("torch-manual"), make_start(config))
+    try:
+        assert torch.get_float32_matmul_precision() == "high"
+    finally:
+        torch.set_float32_matmul_precision("highest")
+
+
+def test_times_are_stamped_when_a_batch_has_finished() -> None:
+    """At a size where a step takes milliseconds, the stamps follow the device, not the queue."""
+    config = cuda_config(dtype="float32", n=2048, d_in=2048, hidden=2048, d_out=512, iters=60)
+    _, events = run(config, "torch-manual")
+    times = [t for e in events if isinstance(e, LossPoints) for t in e.times]
+    end = events[-1]
+    assert times == sorted(times) and len(times) == 60
+    assert times[-1] <= end.wall and times[-1] >= 0.5 * end.wall

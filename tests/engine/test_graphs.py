@@ -1,0 +1,246 @@
+"""CUDA graphs' settings, fallback and K-step loop contract, on the CPU (captures faked there)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+import engine.config
+import engine.loop
+import engine.torch_graphs
+from engine.config import ConfigError, RunConfig, validate
+from engine.events import LossPoints, TrainerEnded
+from engine.gradcheck import check_gradients
+from engine.loop import Gate, train
+from engine.replay import load_run
+from engine.runspec import command_line
+from tests.engine.conftest import build, small_config
+from tests.engine.test_cli import SMALL
+from tui.main import main
+
+TORCH = ("torch-manual", "torch-autograd", "torch-optim")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--graphs", "on"], "--graphs on needs a CUDA device, not 'cpu'; accepted: auto, off"),
+        (["--graphs", "yes"], "unknown graphs setting 'yes'; accepted: auto, on, off"),
+        (["--matmul-precision", "medium"], "unknown matmul precision 'medium'; accepted: highest"),
+        (["--device", "mps", "--dtype", "float64"], "MPS has no float64"),
+        (["--device", "mps", "--same-start", "--dtype", "float64"], "MPS has no float64"),
+    ],
+)
+def test_bad_graphs_precision_or_mps_float64_exit_2_with_one_line(  # type: ignore[no-untyped-def]
+    capsys, tmp_path: Path, args: list[str], expected: str
+) -> None:
+    code = main(["--headless", *SMALL, "--log-dir", str(tmp_path), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and expected in err and err.count("\n") == 1
+    assert not list(tmp_path.iterdir())  # no run folder
+
+
+def test_auto_is_off_on_cpu_and_on_for_cuda_devices() -> None:
+    on_cpu = small_config()
+    assert not any(spec.graphs for spec in on_cpu.specs())
+    on_cuda = validate(RunConfig(device="cuda:0"), fits_here=False)  # the device is not opened
+    assert [spec.graphs for spec in on_cuda.specs()] == [False, True, True, True]  # not numpy
+    off = validate(RunConfig(device="cuda:0", graphs="off"), fits_here=False)
+    assert not any(spec.graphs for spec in off.specs())
+
+
+def test_graphs_and_precision_reach_the_command_line() -> None:
+    from engine.cli import build_parser
+
+    config = small_config(graphs="off", matmul_precision="high")
+    line = command_line(config, build_parser())
+    assert "--graphs off" in line and "--matmul-precision high" in line
+    assert "--graphs" not in command_line(small_config(), build_parser())
+
+
+def test_mps_same_start_runs_in_float32_and_refuses_the_float64_gradient_check() -> None:
+    config = validate(RunConfig(device="mps", same_start=True), fits_here=False)
+    assert {spec.dtype for spec in config.specs()} == {"float32"}
+    with pytest.raises(ConfigError, match="MPS has no float64"):
+        check_gradients(config)
+
+
+@pytest.mark.parametrize("name", TORCH)
+def test_a_new_lr_in_the_lr_tensor_is_what_the_next_step_uses(name: str) -> None:
+    config = small_config(same_start=True, dtype="float64", optimizer="sgd", lr={name: 1e-6})
+    trainer, reference = build(config, name), build(config, "numpy")  # plain SGD both
+    trainer.step(), reference.step()
+    lr_tensor = trainer.lr
+    trainer.set_lr(3e-3)
+    reference.lr = 3e-3
+    assert trainer.lr is lr_tensor  # changed in place: a captured graph reads the same storage
+    ours = np.array([float(trainer.step()) for _ in range(5)])
+    expected = np.array([reference.step() for _ in range(5)])
+    np.testing.assert_allclose(ours, expected, rtol=1e-9)
+    unchanged = build(config, name)
+    unchanged.step()
+    assert not np.allclose([float(unchanged.step()) for _ in range(5)], ours, rtol=1e-6)
+
+
+class _ReplayingGraph:
+    """Stands in for a CUDA graph on the CPU: replay runs the k steps eagerly into the buffer."""
+
+    def __init__(self, trainer, losses: torch.Tensor) -> None:  # type: ignore[no-untyped-def]
+        self.trainer, self.losses = trainer, losses
+
+    def replay(self) -> None:
+        for i in range(len(self.losses)):
+            self.losses[i].copy_(self.trainer.step())
+
+
+def _fake_capture(trainer, k: int):  # type: ignore[no-untyped-def]
+    losses = torch.empty(k, dtype=trainer.x.dtype)
+    return _ReplayingGraph(trainer, losses), losses
+
+
+def _failing_capture(trainer, k: int):  # type: ignore[no-untyped-def]
+    raise RuntimeError("operation not permitted when stream is capturing\nmore detail")
+
+
+def _graphs_here(monkeypatch, capture) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(engine.config, "uses_graphs", lambda graphs, device: True)
+    monkeypatch.setattr(engine.torch_graphs, "capture", capture)
+
+
+def _run(config: RunConfig, name: str, gate: Gate | None = None) -> list:
+    events: list = []
+    train(name, build(config, name), config.iters, gate or Gate(), events.append)
+    return events
+
+
+def _losses(events: list) -> list[float]:
+    return [loss for e in events if isinstance(e, LossPoints) for loss in e.losses]
+
+
+@pytest.mark.parametrize("name", TORCH)
+def test_k_steps_per_replay_give_the_eager_losses_bitwise(monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    config = small_config(iters=57, dtype="float64")  # 5 replays of 10 after the warm-up, then 7
+    eager = _run(config, name)
+    _graphs_here(monkeypatch, _fake_capture)
+    graphed = _run(config, name)
+    assert _losses(graphed) == _losses(eager) and len(_losses(graphed)) == 57
+    assert {e.mode for e in graphed if isinstance(e, LossPoints)} == {"graphs"}
+    assert graphed[-1].status == "done" and graphed[-1].iters == 57
+
+
+def test_a_failed_capture_runs_on_eagerly_with_one_notice_in_log_and_stderr(  # type: ignore[no-untyped-def]
+    monkeypatch, capsys, tmp_path: Path
+) -> None:
+    args = ["--headless", *SMALL[:-1], "--iters", "45", "--log-every", "1", "--dtype", "float64",
+            "--trainers", ",".join(TORCH), "--log-dir"]  # fmt: skip
+    assert main([*args, str(tmp_path / "eager")]) == 0
+    _graphs_here(monkeypatch, _failing_capture)
+    assert main([*args, str(tmp_path / "fallback")]) == 0
+    err = capsys.readouterr().err
+    for name in TORCH:
+        line = f"mlp-tui: {name}: CUDA graphs off, running eager: capture failed (RuntimeError: "
+        assert err.count(line + "operation not permitted when stream is capturing)\n") == 1
+
+    def records(run: str) -> list[dict]:
+        (folder,) = (tmp_path / run).iterdir()
+        lines = (folder / "losses.jsonl").read_text().splitlines()
+        return [json.loads(line) for line in lines]
+
+    fallback = records("fallback")
+    notices = [r for r in fallback if r.get("event") == "notice"]
+    assert sorted(r["trainer"] for r in notices) == sorted(TORCH)
+    assert all(r["iter"] == 0 and "capture failed" in r["message"] for r in notices)
+    assert _same_losses(records("eager"), fallback)
+    (folder,) = (tmp_path / "fallback").iterdir()
+    assert {end["event"] for end in load_run(folder).ends.values()} == {"done"}
+
+
+def _same_losses(a: list[dict], b: list[dict]) -> bool:
+    def losses(records: list[dict]) -> dict:
+        return {(r["trainer"], r["iter"]): r["loss"] for r in records if "loss" in r}
+
+    return losses(a) == losses(b) and len(losses(a)) == 3 * 45
+
+
+def test_a_graphed_batch_that_diverges_is_reported_at_its_first_bad_iteration(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    config = small_config(iters=200, lr={"torch-manual": 0.5})
+    eager = _run(config, "torch-manual")
+    _graphs_here(monkeypatch, _fake_capture)
+    graphed = _run(config, "torch-manual")
+    assert eager[-1].status == graphed[-1].status == "diverged"
+    assert graphed[-1].iters == eager[-1].iters and graphed[-1].message == eager[-1].message
+    assert _losses(graphed) == _losses(eager)
+
+
+def test_a_paused_graphed_trainer_takes_exactly_one_step_per_n(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _graphs_here(monkeypatch, _fake_capture)
+    config = small_config(iters=25)
+    gate = Gate()
+    gate.step()  # paused, one step let through
+    events: list = []
+    trainer = build(config, "torch-manual")
+    calls: list[int] = []
+    real_steps = trainer.steps
+    trainer.steps = lambda k: calls.append(k) or real_steps(k)
+
+    def emit(event) -> None:  # type: ignore[no-untyped-def]
+        events.append(event)
+        if type(event).__name__ == "TrainerPaused":
+            if event.iters == 1:
+                gate.step()
+            elif event.iters == 2:
+                gate.resume()
+
+    train("torch-manual", trainer, config.iters, gate, emit)
+    assert [e.iters for e in events if type(e).__name__ == "TrainerPaused"] == [0, 1, 2]
+    assert calls == [10, 10]  # two batches of 10 after the two single steps, then 3 single
+    ended = events[-1]
+    assert isinstance(ended, TrainerEnded) and ended.status == "done" and ended.iters == 25
+    assert len(_losses(events)) == 25
+
+
+def test_a_device_trainer_is_stamped_when_its_batch_is_read_and_cpu_ones_per_step(  # type: ignore[no-untyped-def]
+    monkeypatch,
+) -> None:
+    clock = SimpleNamespace(now=0.0)  # a step queues in 1 ms; a read waits 1 s for the device
+    monkeypatch.setattr(engine.loop, "time", SimpleNamespace(monotonic=lambda: clock.now))
+
+    class QueuedTrainer:
+        def __init__(self, device: str) -> None:
+            self.device = device
+
+        def step(self) -> float:
+            clock.now += 0.001
+            return clock.now  # the "loss" is when it was queued
+
+        def read_losses(self, pending: list[float]) -> list[float]:
+            clock.now += 1.0
+            return list(pending)
+
+    for device in ("cpu", "cuda:0"):
+        events: list = []
+        clock.now = 0.0
+        train("fake", QueuedTrainer(device), 1000, Gate(), events.append)
+        first, second = [e for e in events if isinstance(e, LossPoints)][:2]
+        if device == "cpu":  # each step stamped as it returns
+            assert first.times == pytest.approx(first.losses)
+        else:  # spread from the first step's queueing to the end of the read that waited
+            assert first.times[-1] == pytest.approx(first.losses[-1] + 1.0)
+            assert second.times[0] > first.times[-1]
+            assert np.allclose(np.diff(first.times), (first.times[-1] - first.losses[0]) /
+                               len(first.times))  # fmt: skip
+
+
+def test_tf32_precision_holds_float32_to_the_tf32_tolerance_and_float64_to_its_own() -> None:
+    from engine.equivalence import TF32_TOLERANCE, TOLERANCE, equivalence
+    from tests.engine.test_lab import train_logs
+
+    for dtype, expected in (("float32", TF32_TOLERANCE), ("float64", TOLERANCE["float64"])):
+        config = small_config(same_start=True, dtype=dtype, matmul_precision="high", iters=30)
+        report = equivalence(config, train_logs(config))
+        assert {c.tolerance for c in report.comparisons} == {expected}
