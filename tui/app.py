@@ -254,7 +254,7 @@ class MlpApp(App[int]):
         self.control.quit()
 
     def on_unmount(self) -> None:
-        self.runner.close()  # however the app ends, no trainer outlives it
+        self.control.close()  # however the app ends, no trainer outlives it
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(signum)

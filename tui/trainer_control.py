@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from textual.app import App
@@ -22,13 +23,14 @@ class TrainerControl:
     """Drives the runner for the app; the panels show each request at once.
 
     Starting and stopping wait for trainers (a step at large sizes takes seconds), so they run
-    in worker threads, one at a time: a restart asked for after another happens after it.
+    in a thread of their own, one at a time: a restart asked for after another happens after it.
+    A Textual worker waits for each and says when one fails.
     """
 
     def __init__(self, app: App[int], runner: Runner, dashboard: Dashboard) -> None:
         self.app, self.runner, self.dashboard = app, runner, dashboard
         self.current_run: dict[str, int] = {}
-        self.turn = asyncio.Lock()  # FIFO: the runner's jobs run in the order they were asked
+        self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="runner-jobs")  # FIFO
         self.quitting = False
 
     def take(self, event: Event) -> bool:
@@ -66,17 +68,28 @@ class TrainerControl:
             self.dashboard.panel(name).mark_stopping()
         self.in_turn(partial(self.runner.start, names, config), "could not start")
 
-    def in_turn(self, job: Callable[[], object], failure: str) -> None:
-        """Runs a runner job in a worker thread, after those asked for before it."""
+    def in_turn(
+        self, job: Callable[[], object], failure: str, then: Callable[[], object] | None = None
+    ) -> None:
+        """Runs a runner job in the jobs' thread, after those asked for before it.
 
-        async def run_in_turn() -> None:
-            async with self.turn:
-                try:
-                    await asyncio.to_thread(job)
-                except Exception as error:
-                    self.app.notify(f"{failure}: {describe(error)}", severity="error", timeout=8)
+        Args:
+            then: called on the event loop once the job has ended, failed or not.
+        """
+        try:
+            future = self.jobs.submit(job)
+        except RuntimeError:  # shut down: the app is ending, and its trainers are stopped
+            return
 
-        self.app.run_worker(run_in_turn(), group="runner", exit_on_error=False)
+        async def wait_for_job() -> None:
+            try:
+                await asyncio.wrap_future(future)
+            except Exception as error:
+                self.app.notify(f"{failure}: {describe(error)}", severity="error", timeout=8)
+            if then is not None:
+                then()
+
+        self.app.run_worker(wait_for_job(), group="runner", exit_on_error=False)
 
     def toggle_pause(self, panels: list[TrainerPanel]) -> None:
         """Pauses the given trainers, or resumes them when every one is already paused."""
@@ -102,10 +115,12 @@ class TrainerControl:
         self.quitting = True
         for panel in self.dashboard.panels():
             panel.mark_stopping()
-        self.in_turn(self.runner.close, "could not stop the trainers")
+        self.in_turn(self.runner.close, "could not stop the trainers", self.exit)
 
-        async def exit_after_stop() -> None:
-            async with self.turn:  # after the close asked for just before
-                self.app.call_later(self.app.exit, 0)
+    def exit(self) -> None:
+        self.app.call_later(self.app.exit, 0)
 
-        self.app.run_worker(exit_after_stop(), group="quit", exit_on_error=False)
+    def close(self) -> None:
+        """However the app ends: every trainer stopped, the jobs' thread ended."""
+        self.jobs.shutdown(wait=True, cancel_futures=True)
+        self.runner.close()

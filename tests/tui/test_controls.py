@@ -48,8 +48,8 @@ async def test_a_learning_rate_change_restarts_only_that_trainer() -> None:
         await pilot.press("c")
         await type_into(pilot, app, "field-lr--numpy", "2e-6")
         await pilot.press("ctrl+s")
-        await wait_until(pilot, lambda: numpy_panel.state == "running")  # a new run
-        assert "lr 2e-06" in str(numpy_panel.border_title)
+        await wait_until(pilot, lambda: "lr 2e-06" in str(numpy_panel.border_title))
+        await wait_until(pilot, lambda: numpy_panel.state == "running")  # the new run
         assert (torch_panel.state, torch_panel.done) == ("paused", held_at)
         await pilot.press("q")
 

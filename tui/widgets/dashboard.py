@@ -51,6 +51,7 @@ class Dashboard(Vertical):
         self.panel(name).restart(config.spec(name), config.iters, config.device)
         for panel in self.panels():
             panel.set_run_device(config.device)
+            panel.repaint_text()  # the new settings in the title at once, not at the next repaint
 
     def load_past(self, past: PastRun) -> None:
         """Fills the panels from a past run's log (a replay)."""
@@ -59,6 +60,7 @@ class Dashboard(Vertical):
             panel.restart(past.specs[name], past.iters[name], past.config.device)
             log = past.logs.get(name, LossLog(past.config.log_every))
             panel.load_past(log, past.ends.get(name))
+            panel.repaint_text()
         self.overlay.show(self.overlay_curves())
 
     def set_ghosts(self, past: PastRun) -> None:
