@@ -100,7 +100,8 @@ class GraphedTrainer:
         except Exception as error:  # an op that can't be captured, an old torch, a driver
             self.graph, self.losses = None, None
             self.trainer.reset_after_capture()
-            self.notice = f"CUDA graphs off, running eager: capture failed ({describe(error)})"
+            why = describe(error).splitlines()[0]  # one line: the notice is a panel's stats line
+            self.notice = f"CUDA graphs off, running eager: capture failed ({why})"
 
     def set_lr(self, lr: float) -> None:
         """A new learning rate, taken by the next step, replayed or eager."""

@@ -108,7 +108,8 @@ async def test_a_bad_learning_rate_from_a_key_is_a_notification_and_the_run_goes
         await pilot.press("q")
 
 
-async def test_every_key_in_turn_never_ends_the_app() -> None:
+async def test_every_key_in_turn_never_ends_the_app(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # what w and k write goes to the current folder without a log
     app = small_app(iters=10**7, trainers=("numpy", "torch-manual"))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: all(p.done > 5 for p in panels(app).values()))
