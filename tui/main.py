@@ -1,4 +1,7 @@
-"""Provides the `mlp-tui` entry point: bad input exits 2, --headless trains here, else the app."""
+"""Provides the `mlp-tui` entry point: bad input exits 2, --headless trains here, else the app.
+
+--serve serves the app as a web page instead (tui/serve.py).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,13 @@ from engine.cli import open_jsonl, parse
 from engine.config import ConfigError, RunConfig
 from engine.replay import PastRun, load_run
 from engine.runlog import RunLog
+from tui.serve import check_serve, serve
 
 
 def terminal_problem() -> str:
     """Why the dashboard can't be drawn here, or "" when it can."""
+    if os.environ.get("TEXTUAL_DRIVER"):  # drawn through that driver: --serve's page, say
+        return ""
     if os.environ.get("TERM", "") in ("", "dumb"):
         return "the dashboard needs a terminal that can draw (TERM is dumb or unset)"
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -53,17 +59,21 @@ def main(argv: list[str] | None = None) -> int:
         compare = load_run(args.compare) if args.compare else None
         if replay is not None:  # looking at a past run trains nothing and logs nothing
             config, args.no_log = replay.config, True
+        loopback = check_serve(args.host, args.port) if args.serve else True
         jsonl = open_jsonl(args.jsonl)
-        run_log = None if args.no_log or args.gradcheck else RunLog(config, args.log_dir)
+        logs = not (args.no_log or args.gradcheck or args.serve)  # a served app logs its own run
+        run_log = RunLog(config, args.log_dir) if logs else None
     except ConfigError as error:
         print(f"mlp-tui: error: {error}", file=sys.stderr)
         return 2
-    problem = "" if args.headless or args.gradcheck else terminal_problem()
+    problem = "" if args.headless or args.gradcheck or args.serve else terminal_problem()
     if problem:
         print(f"mlp-tui: {problem}; use --headless for a table, or --headless --jsonl - for JSON "
               "lines", file=sys.stderr)  # fmt: skip
         return 2
     try:
+        if args.serve:
+            return serve(sys.argv[1:] if argv is None else argv, args.host, args.port, loopback)
         if args.gradcheck:
             return run_gradcheck(config)
         if args.headless:
