@@ -130,7 +130,7 @@ def served(*flags: str, cwd: Path = ROOT) -> Iterator[tuple[subprocess.Popen[str
 
 @contextlib.contextmanager
 def chromium() -> Iterator[Any]:
-    """Headless Chromium driven by selenium, keeping each page's terminal readable."""
+    """Headless Chromium driven by selenium."""
     import tempfile
 
     from selenium import webdriver
@@ -143,12 +143,15 @@ def chromium() -> Iterator[Any]:
             options.add_argument(flag)
         driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
         try:
-            driver.execute_cdp_cmd(
-                "Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_TERMINAL}
-            )
             yield driver
         finally:
             driver.quit()
+
+
+def open_page(driver: Any, url: str) -> None:
+    """Loads url in the current tab, its terminal kept readable."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": KEEP_TERMINAL})
+    driver.get(url)
 
 
 def screen_text(driver: Any) -> str:
