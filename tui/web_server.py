@@ -88,7 +88,7 @@ async def end_app(process: Process) -> None:
     with contextlib.suppress(asyncio.TimeoutError):  # TimeoutError from Python 3.11 on
         await asyncio.wait_for(process.wait(), APP_GRACE_SECONDS)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + GROUP_GRACE_SECONDS
+    deadline = loop.time() + (GROUP_GRACE_SECONDS if process.returncode is not None else 0)
     with contextlib.suppress(ProcessLookupError):  # raised once the group is empty
         while loop.time() < deadline:
             os.killpg(process.pid, 0)

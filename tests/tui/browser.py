@@ -77,6 +77,7 @@ image.onload = () => {
 image.src = "data:image/png;base64," + png;
 """
 T = TypeVar("T")
+SEEN: dict[int, str] = {}  # every process process_tree() found, by pid, with its command line
 
 
 def missing() -> str:
@@ -126,6 +127,10 @@ def served(*flags: str, cwd: Path = ROOT) -> Iterator[tuple[subprocess.Popen[str
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        for pid in alive(SEEN):  # what a failed test leaves: apps lead process groups of their own
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -183,13 +188,16 @@ def process_tree(root: int) -> dict[int, str]:
         with contextlib.suppress(OSError, ValueError, IndexError):
             stat = (entry / "stat").read_text()
             parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
-    tree, frontier = {}, [root]
+    tree: dict[int, str] = {}
+    frontier = [root]
     while frontier:
         parent = frontier.pop()
         for pid, ppid in parents.items():
             if ppid == parent and pid not in tree:
-                tree[pid] = _command(pid)
+                with contextlib.suppress(OSError):
+                    tree[pid] = _command(pid)
                 frontier.append(pid)
+    SEEN.update(tree)
     return tree
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -141,3 +143,29 @@ def test_each_tab_gets_its_own_app_and_ctrl_c_ends_them_all(tmp_path) -> None:  
         assert browser.alive(tree) == {}
     assert len(list(tmp_path.glob("*/losses.jsonl"))) == 2  # a run log per tab
     assert len(stopped_records(tmp_path)) == 4
+
+
+async def test_an_app_that_ignores_sigterm_is_killed_with_its_whole_group(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tui import web_server
+
+    monkeypatch.setattr(web_server, "APP_GRACE_SECONDS", 0.5)
+    # an "app" that ignores SIGTERM, with a child that does too (as a stuck trainer would)
+    stubborn = (
+        "import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    )
+    child = f"{stubborn}time.sleep(600)"
+    app = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", f"{stubborn}subprocess.Popen([sys.executable, '-c', {child!r}]); "
+        "print(flush=True); time.sleep(600)", stdout=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert app.stdout is not None
+        await app.stdout.readline()  # its child is started
+        tree = browser.process_tree(os.getpid())
+        assert len([c for c in tree.values() if "time.sleep(600)" in c]) == 2, tree
+        await web_server.end_app(app)
+        browser.wait_for("the app and its child gone", lambda: browser.alive(tree) == {})
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(app.pid, signal.SIGKILL)
