@@ -136,6 +136,8 @@ def served(*flags: str, cwd: Path = ROOT) -> Iterator[tuple[subprocess.Popen[str
 @contextlib.contextmanager
 def chromium() -> Iterator[Any]:
     """Headless Chromium driven by selenium."""
+    problem = missing()
+    assert not problem, problem  # the test skips before this, except in CI (which has them)
     import tempfile
 
     from selenium import webdriver

@@ -21,7 +21,10 @@ from tui.serve import served_argv
 
 SMALL = ["--n", "8", "--d-in", "12", "--hidden", "9", "--d-out", "5"]
 NAMES = ("numpy", "torch-manual", "torch-autograd", "torch-optim")
-needs_chromium = pytest.mark.skipif(bool(browser.missing()), reason=browser.missing())
+# Skipped where there is no browser, but not in CI, which installs one (.ci/run).
+needs_chromium = pytest.mark.skipif(
+    bool(browser.missing()) and not os.environ.get("CI"), reason=browser.missing()
+)
 
 
 @pytest.mark.parametrize(
