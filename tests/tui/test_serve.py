@@ -101,6 +101,11 @@ def stopped_records(log_dir: Path) -> list[dict[str, object]]:
     return [record for record in records if record.get("event") == "stopped"]
 
 
+def apps_in(tree: dict[int, str]) -> list[str]:
+    """The command lines of the apps in a process tree."""
+    return [command for command in tree.values() if "tui.main" in command]
+
+
 @needs_chromium
 def test_the_page_shows_the_dashboard_and_sigterm_ends_every_process(tmp_path) -> None:  # type: ignore[no-untyped-def]
     flags = [*SMALL, "--iters", "1000000", "--log-dir", str(tmp_path)]
@@ -114,7 +119,7 @@ def test_the_page_shows_the_dashboard_and_sigterm_ends_every_process(tmp_path) -
         assert pixels["unlike_background"] > 0.05, pixels
         # the app, and the processes its trainers compute in
         tree = browser.process_tree(server.pid)
-        apps = [command for command in tree.values() if "tui.main" in command]
+        apps = apps_in(tree)
         assert len(apps) == 1 and len(tree) >= 5, tree
         assert "--serve" not in apps[0] and "--port" not in apps[0] and "--iters 1000000" in apps[0]
 
@@ -129,7 +134,7 @@ def test_the_page_shows_the_dashboard_and_sigterm_ends_every_process(tmp_path) -
 
 
 @needs_chromium
-def test_each_tab_gets_its_own_app_and_ctrl_c_ends_them_all(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_each_tab_gets_its_own_app_closing_one_ends_it_and_ctrl_c_ends_all(tmp_path) -> None:  # type: ignore[no-untyped-def]
     flags = [*SMALL, "--iters", "1000000", "--trainers", "numpy,torch-manual"]
     flags += ["--log-dir", str(tmp_path)]
     with browser.served(*flags) as (server, url), browser.chromium() as page:
@@ -139,13 +144,20 @@ def test_each_tab_gets_its_own_app_and_ctrl_c_ends_them_all(tmp_path) -> None:  
             browser.open_page(page, url)
             browser.wait_for_text(page, "numpy", "torch-manual")
         tree = browser.process_tree(server.pid)
-        apps = [command for command in tree.values() if "tui.main" in command]
-        assert len(apps) == 2, tree
+        assert len(apps_in(browser.process_tree(server.pid))) == 2, tree
+        assert len(list(tmp_path.glob("*/losses.jsonl"))) == 2  # a run log per tab
+
+        page.close()  # the second tab
+        page.switch_to.window(page.window_handles[0])
+        browser.wait_for(
+            "the closed tab's app to end",
+            lambda: len(apps_in(browser.process_tree(server.pid))) == 1,
+        )
+        assert "numpy" in browser.screen_text(page)  # the other tab's dashboard goes on
+
         os.killpg(server.pid, signal.SIGINT)  # ctrl+c: the terminal signals the server's group
         assert server.wait(timeout=browser.WAIT_SECONDS) == 0
         assert browser.alive(tree) == {}
-    assert len(list(tmp_path.glob("*/losses.jsonl"))) == 2  # a run log per tab
-    assert len(stopped_records(tmp_path)) == 4
 
 
 async def test_an_app_that_ignores_sigterm_is_killed_with_its_whole_group(monkeypatch) -> None:  # type: ignore[no-untyped-def]
