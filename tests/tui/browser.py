@@ -197,7 +197,7 @@ def process_tree(root: int) -> dict[int, str]:
         for pid, ppid in parents.items():
             if ppid == parent and pid not in tree:
                 with contextlib.suppress(OSError):
-                    tree[pid] = _command(pid)
+                    tree[pid] = command_of(pid)
                 frontier.append(pid)
     SEEN.update(tree)
     return tree
@@ -209,10 +209,11 @@ def alive(pids: dict[int, str]) -> dict[int, str]:
     for pid, command in pids.items():
         with contextlib.suppress(OSError):
             state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-            if state != "Z" and _command(pid) == command:
+            if state != "Z" and command_of(pid) == command:
                 living[pid] = command
     return living
 
 
-def _command(pid: int) -> str:
+def command_of(pid: int) -> str:
+    """A process's command line, its arguments joined by spaces."""
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")

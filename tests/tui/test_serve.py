@@ -177,7 +177,7 @@ async def test_an_app_that_ignores_sigterm_is_killed_with_its_whole_group(monkey
     try:
         assert app.stdout is not None
         await app.stdout.readline()  # its child is started
-        tree = browser.process_tree(os.getpid())
+        tree = {app.pid: browser.command_of(app.pid), **browser.process_tree(app.pid)}
         assert len([c for c in tree.values() if "time.sleep(600)" in c]) == 2, tree
         await web_server.end_app(app)
         browser.wait_for("the app and its child gone", lambda: browser.alive(tree) == {})
