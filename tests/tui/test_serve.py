@@ -184,3 +184,10 @@ async def test_an_app_that_ignores_sigterm_is_killed_with_its_whole_group(monkey
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(app.pid, signal.SIGKILL)
+
+
+def test_a_run_file_cannot_say_serve(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run_file = tmp_path / "run.toml"
+    run_file.write_text("serve = true\n")  # each served app reads it too, and would serve again
+    assert main(["--config", str(run_file)]) == 2
+    assert "unknown key 'serve'" in capsys.readouterr().err
