@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, NoReturn
 
@@ -14,6 +15,8 @@ from engine.data import load_start, sizes_of
 from engine.export.outputs import check_outputs
 from engine.runspec import toml_argv
 from engine.workers import WORKER_MODES
+
+SERVE_HOST, SERVE_PORT = "127.0.0.1", 8000  # --serve's defaults: this machine only
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,28 +47,40 @@ def _lr(text: str) -> tuple[str | None, float]:
         ) from None
 
 
+def _port(text: str) -> int:
+    port = _whole(text)
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port; accepted: 1 to 65535")
+    return port
+
+
+def _version() -> str:
+    try:
+        return version("mlp-tui")
+    except PackageNotFoundError:  # imported from a checkout that pip never installed
+        return "unknown (not installed: pip install -e .)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The flags of `mlp-tui`; the app takes the same ones to preset its run."""
+    """The flags of `mlp-tui`, grouped for --help; the app takes the same ones to preset its run."""
     parser = _Parser(
         prog="mlp-tui", description="Train one two-layer network four ways, side by side."
     )
-    add = parser.add_argument
-    add(
-        "--headless",
-        action="store_true",
-        help="train without the dashboard; print a table or JSONL",
-    )
-    add(
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    run = parser.add_argument_group("run", "what trains, and how").add_argument
+    data = parser.add_argument_group(
+        "data", "the batch, the layer sizes and the start"
+    ).add_argument
+    output = parser.add_argument_group("output", "run logs and JSON lines").add_argument
+    display = parser.add_argument_group("display", "the dashboard, or instead of it").add_argument
+    web = parser.add_argument_group("web", "the dashboard in a browser").add_argument
+    run(
         "--trainers",
         default=",".join(TRAINERS),
         help="comma-separated, from: " + ", ".join(TRAINERS),
     )
-    add("--iters", type=_whole, default=1000, help="iterations per trainer (1000)")
-    add("--n", type=_whole, default=64, help="batch size N (64)")
-    add("--d-in", type=_whole, default=1000, help="input size D_in (1000)")
-    add("--hidden", type=_whole, default=100, help="hidden size H (100)")
-    add("--d-out", type=_whole, default=10, help="output size D_out (10)")
-    add(
+    run("--iters", type=_whole, default=1000, help="iterations per trainer (1000)")
+    run(
         "--lr",
         type=_lr,
         action="append",
@@ -73,65 +88,79 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="VALUE|TRAINER=VALUE",
         help="learning rate for all chosen trainers, or for one (repeatable)",
     )
-    add("--optimizer", default="adam", help="torch-optim's: adam, sgd, momentum, rmsprop (adam)")
-    add("--init", default=None, help="weights: normal (N(0,1)) or default (nn.Linear's)")
-    add("--no-bias", action="store_true", help="no b1, b2 in any trainer")
-    add("--same-start", action="store_true", help="identical weights, biases and dtype everywhere")
-    add("--dtype", default=None, help="float32 or float64 for every trainer")
-    add("--seed", type=_whole, default=0, help="seed of the data and the weights (0)")
-    add("--device", default="cpu", help="torch trainers on cpu, cuda, cuda:N or mps (cpu)")
-    add("--graphs", default="auto", help="CUDA graphs for the torch trainers: auto, on, off (auto)")
-    add(
+    run("--optimizer", default="adam", help="torch-optim's: adam, sgd, momentum, rmsprop (adam)")
+    run("--init", default=None, help="weights: normal (N(0,1)) or default (nn.Linear's)")
+    run("--no-bias", action="store_true", help="no b1, b2 in any trainer")
+    run("--same-start", action="store_true", help="identical weights, biases and dtype everywhere")
+    run("--dtype", default=None, help="float32 or float64 for every trainer")
+    run("--device", default="cpu", help="torch trainers on cpu, cuda, cuda:N or mps (cpu)")
+    run("--graphs", default="auto", help="CUDA graphs for the torch trainers: auto, on, off (auto)")
+    run(
         "--matmul-precision",
         default="highest",
         help="float32 matmuls: highest (fp32) or high (TF32 on Ampere and later) (highest)",
     )
-    add(
+    run(
+        "--workers",
+        default="process",
+        help="where trainers compute: process (default: a child process per trainer) or thread",
+    )
+    run("--config", type=Path, default=None, metavar="RUN.toml", help="settings from a TOML file")
+    data("--n", type=_whole, default=64, help="batch size N (64)")
+    data("--d-in", type=_whole, default=1000, help="input size D_in (1000)")
+    data("--hidden", type=_whole, default=100, help="hidden size H (100)")
+    data("--d-out", type=_whole, default=10, help="output size D_out (10)")
+    data("--seed", type=_whole, default=0, help="seed of the data and the weights (0)")
+    data(
         "--init-from",
         type=Path,
         default=None,
         metavar="FILE.npz",
         help="x, y, w1, w2 (and b1, b2) to start every trainer from; sizes come from the file",
     )
-    add(
+    output(
         "--log-every",
         type=_whole,
         default=10,
         metavar="K",
         help="a JSONL loss record every K iterations",
     )
-    add("--jsonl", default=None, metavar="PATH|-", help="write JSON lines to PATH, or - for stdout")
-    add("--log-dir", type=Path, default=Path("runs"), help="where run logs go (runs/)")
-    add("--no-log", action="store_true", help="write no run log")
-    add("--config", type=Path, default=None, metavar="RUN.toml", help="settings from a TOML file")
-    add("--replay", type=Path, default=None, metavar="RUN_DIR", help="open a past run's log")
-    add(
-        "--compare",
-        type=Path,
-        default=None,
-        metavar="RUN_DIR",
-        help="draw a past run's curves faintly beside the live ones",
+    output(
+        "--jsonl", default=None, metavar="PATH|-", help="write JSON lines to PATH, or - for stdout"
     )
-    add("--gradcheck", action="store_true", help="check the backward passes, print, exit")
-    add(
+    output("--log-dir", type=Path, default=Path("runs"), help="where run logs go (runs/)")
+    output("--no-log", action="store_true", help="write no run log")
+    output(
         "--tensorboard",
         type=Path,
         default=None,
         metavar="DIR",
         help="also write TensorBoard files, DIR/<run>/<trainer>; with --replay, convert that run",
     )
-    add(
+    output(
         "--save-weights",
         type=Path,
         default=None,
         metavar="DIR",
         help="--headless: each trainer's weights at the end as DIR/<trainer>.npz (--init-from's)",
     )
-    add(
-        "--workers",
-        default="process",
-        help="where trainers compute: process (default: a child process per trainer) or thread",
+    display(
+        "--headless",
+        action="store_true",
+        help="train without the dashboard; print a table or JSONL",
     )
+    display("--replay", type=Path, default=None, metavar="RUN_DIR", help="open a past run's log")
+    display(
+        "--compare",
+        type=Path,
+        default=None,
+        metavar="RUN_DIR",
+        help="draw a past run's curves faintly beside the live ones",
+    )
+    display("--gradcheck", action="store_true", help="check the backward passes, print, exit")
+    web("--serve", action="store_true", help="serve the dashboard as a web page, one app per tab")
+    web("--host", default=None, help=f"address to listen on with --serve ({SERVE_HOST})")
+    web("--port", type=_port, default=None, help=f"port to listen on with --serve ({SERVE_PORT})")
     return parser
 
 
@@ -223,7 +252,23 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]
     if args.gradcheck and (args.replay or args.compare or args.jsonl):
         raise ConfigError("--gradcheck prints its table and exits; leave out --replay, "
                           "--compare and --jsonl")  # fmt: skip
+    _check_serve(args)
     config = config_from_args(args)
     if args.gradcheck:  # it runs in float64: refused here where the device has none (MPS)
         config.with_changes(dtype="float64")
     return args, config
+
+
+def _check_serve(args: argparse.Namespace) -> None:
+    """--serve serves the dashboard; --host and --port only go with it."""
+    if not args.serve:
+        if args.host is not None or args.port is not None:
+            raise ConfigError("--host and --port go with --serve")
+        return
+    if args.headless or args.gradcheck:
+        raise ConfigError("--serve serves the dashboard; leave out --headless and --gradcheck")
+    if args.jsonl is not None:  # stdout is the page's channel, and each tab would write PATH anew
+        raise ConfigError("--jsonl with --serve: each browser tab runs its own app and run log "
+                          "(runs/); leave out --jsonl")  # fmt: skip
+    args.host = SERVE_HOST if args.host is None else args.host
+    args.port = SERVE_PORT if args.port is None else args.port

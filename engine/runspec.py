@@ -17,7 +17,18 @@ if sys.version_info >= (3, 11):
 else:  # Python 3.10 (Ubuntu 22.04's): the same parser, from PyPI
     import tomli as tomllib
 
-NOT_IN_FILES = {"help", "config", "replay", "compare", "gradcheck"}  # say what to run, not how
+# These say what to run, not how (and a file saying serve would have each served app serve again).
+NOT_IN_FILES = {
+    "help",
+    "version",
+    "config",
+    "replay",
+    "compare",
+    "gradcheck",
+    "serve",
+    "host",
+    "port",
+}
 
 
 def _options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:

@@ -1,4 +1,7 @@
-"""Provides the `mlp-tui` entry point: bad input exits 2, --headless trains here, else the app."""
+"""Provides the `mlp-tui` entry point: bad input exits 2, --headless trains here, else the app.
+
+--serve serves the app as a web page instead (tui/serve.py).
+"""
 
 from __future__ import annotations
 
@@ -12,10 +15,13 @@ from engine.config import ConfigError, RunConfig
 from engine.export.tensorboard import TensorBoardWriter, convert_replay, start_writer
 from engine.replay import PastRun, load_run
 from engine.runlog import RunLog, check_log_dir
+from tui.serve import check_serve, serve
 
 
 def terminal_problem() -> str:
     """Why the dashboard can't be drawn here, or "" when it can."""
+    if os.environ.get("TEXTUAL_DRIVER"):  # drawn through that driver: --serve's page, say
+        return ""
     if os.environ.get("TERM", "") in ("", "dumb"):
         return "the dashboard needs a terminal that can draw (TERM is dumb or unset)"
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -86,14 +92,17 @@ def main(argv: list[str] | None = None) -> int:
     """
     try:
         args, config, replay, compare = checked_input(argv)
+        loopback = check_serve(args.host, args.port) if args.serve else True
     except ConfigError as error:
         print(f"mlp-tui: error: {error}", file=sys.stderr)
         return 2
-    problem = "" if args.headless or args.gradcheck else terminal_problem()
+    problem = "" if args.headless or args.gradcheck or args.serve else terminal_problem()
     if problem:
         print(f"mlp-tui: {problem}; use --headless for a table, or --headless --jsonl - for JSON "
               "lines", file=sys.stderr)  # fmt: skip
         return 2
+    if args.serve:
+        return serve(sys.argv[1:] if argv is None else argv, args.host, args.port, loopback)
     if args.gradcheck:
         return run_gradcheck(config)
     if args.headless and replay is not None:
