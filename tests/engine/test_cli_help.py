@@ -17,9 +17,10 @@ else:
 
 GROUPS = {
     "run": ["--trainers", "--iters", "--lr", "--optimizer", "--init", "--no-bias", "--same-start",
-            "--dtype", "--device", "--workers", "--config"],
+            "--dtype", "--device", "--graphs", "--matmul-precision", "--workers", "--config"],
     "data": ["--n", "--d-in", "--hidden", "--d-out", "--seed", "--init-from"],
-    "output": ["--log-every", "--jsonl", "--log-dir", "--no-log"],
+    "output": ["--log-every", "--jsonl", "--log-dir", "--no-log", "--tensorboard",
+               "--save-weights"],
     "display": ["--headless", "--replay", "--compare", "--gradcheck"],
     "web": ["--serve", "--host", "--port"],
 }  # fmt: skip
