@@ -11,6 +11,7 @@ from typing import IO, NoReturn
 from engine.config import TRAINERS, ConfigError, RunConfig, check_lr, validate
 from engine.data import load_start, sizes_of
 from engine.runspec import toml_argv
+from engine.sweep.spec import parse_axis
 from engine.workers import WORKER_MODES
 
 
@@ -81,6 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
     add("--same-start", action="store_true", help="identical weights, biases and dtype everywhere")
     add("--dtype", default=None, help="float32 or float64 for every trainer")
     add("--seed", type=_whole, default=0, help="seed of the data and the weights (0)")
+    add(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="train copies of each trainer in one batched model, one per value: lr, init-scale "
+        "or seed; VALUES: V1,V2,... or A:B:K (log-spaced), seed=A:B; up to two (a grid)",
+    )
+    add("--init-seed", type=_whole, default=None, help="seed of every trainer's start weights")
+    add(
+        "--init-scale",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="multiply every trainer's start weights w1, w2 by X (1)",
+    )
     add("--device", default="cpu", help="torch trainers on cpu, cuda, cuda:N or mps (cpu)")
     add(
         "--init-from",
@@ -132,6 +149,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         trainers=trainers, iters=args.iters, lr=lrs, optimizer=args.optimizer, init=args.init,
         no_bias=args.no_bias, same_start=args.same_start, dtype=args.dtype, seed=args.seed,
         device=args.device, init_from=args.init_from, log_every=args.log_every, **sizes,
+        sweep=tuple(parse_axis(text) for text in args.sweep), init_seed=args.init_seed,
+        init_scale=args.init_scale,
     )  # fmt: skip
     config = validate(config)
     return with_device(config)
@@ -176,4 +195,6 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]
             raise ConfigError(f"in {args.config}: {error}") from None
     if args.headless and (args.replay or args.compare):
         raise ConfigError("--replay and --compare draw in the dashboard; leave out --headless")
+    if args.sweep and (args.gradcheck or not args.headless):
+        raise ConfigError("--sweep trains headless for now: add --headless, leave out --gradcheck")
     return args, config_from_args(args)
