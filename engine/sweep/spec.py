@@ -92,15 +92,17 @@ def check_sweep(config: RunConfig) -> None:
             f"--sweep makes {config.member_count} members; at most {MAX_MEMBERS} are accepted"
         )
     clashes = {
-        "lr": any(name in config.lr for name in config.trainers),
-        "init_scale": config.init_scale != 1.0,
-        "seed": config.init_seed is not None or config.init_from is not None,
+        "lr": any(name in config.lr for name in config.trainers) and "--lr",
+        "init_scale": config.init_scale != 1.0 and "--init-scale",
+        "seed": (config.init_seed is not None and "--init-seed")
+        or (config.init_from is not None and "--init-from"),
     }
+    flags = {record: flag for flag, record in AXES.items()}
     for name in names:
         if clashes[name]:
-            flag = {"lr": "--lr", "init_scale": "--init-scale", "seed": "--init-seed/--init-from"}
             raise ConfigError(
-                f"--sweep {name} sets what {flag[name]} sets for the same trainer; give one"
+                f"--sweep {flags[name]} sets what {clashes[name]} sets for the same trainers; "
+                "give one of them"
             )
     if config.init_seed is not None and config.init_seed < 0:
         raise ConfigError(f"--init-seed must be 0 or more, got {config.init_seed}")
