@@ -6,9 +6,10 @@ import numpy as np
 
 from engine.config import TrainerSpec
 from engine.data import Dataset, Params
+from engine.sweep.members import SideBySide
 
 
-class BatchedNumpyMLP:
+class BatchedNumpyMLP(SideBySide):
     """NumpyMLP for M members at once; every member shares x and y and has its own weights.
 
     w1 of all members lie side by side, so the first layer is one (N, D_in)·(D_in, M·H) GEMM
@@ -27,7 +28,6 @@ class BatchedNumpyMLP:
         self.b2 = _stack_bias([p.b2 for p in params], dtype)  # (M, D_out)
         # grad_y_pred is scaled by 2·(-lr) of its member, as NumpyMLP scales it by 2·(-lr)
         self.scale = np.array([2.0 * -spec.lr for spec in specs], dtype)[:, None, None]  # (M,1,1)
-        self.frozen: list[int] = []
         n, (_, m, hidden), d_out = self.x.shape[0], self.w1.shape, self.w2.shape[2]
         self.h = np.empty((n, m, hidden), dtype)  # the wide GEMM's (N, M·H), seen per member
         self.h_relu = np.empty_like(self.h)
@@ -82,17 +82,6 @@ class BatchedNumpyMLP:
             self.b2 += self.grad_y_pred.sum(axis=1)
         self.w1 += self.grad_w1
         self.w2 += self.grad_w2
-
-    def freeze(self, members: list[int]) -> None:
-        """Stops these members' weights from moving (they diverged); the others go on."""
-        self.frozen = sorted({*self.frozen, *members})
-
-    def member_params(self, k: int) -> dict[str, np.ndarray]:
-        """Member k's weights, in the single trainer's shapes."""
-        named = {"w1": self.w1[:, k], "w2": self.w2[k], "b1": None, "b2": None}
-        if self.b1 is not None and self.b2 is not None:
-            named.update(b1=self.b1[k], b2=self.b2[k])
-        return {name: array for name, array in named.items() if array is not None}
 
     @staticmethod
     def read_losses(pending: list[np.ndarray]) -> np.ndarray:

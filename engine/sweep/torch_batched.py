@@ -10,6 +10,7 @@ import torch
 
 from engine.config import TrainerSpec
 from engine.data import Dataset, Params
+from engine.sweep.members import Freezable, SideBySide
 from engine.torch_mlp import TorchManualMLP, build_model, make_optimizer
 
 
@@ -19,7 +20,7 @@ def _stacked(arrays: list[Any], spec: TrainerSpec, axis: int = 0) -> torch.Tenso
                         device=spec.device)  # fmt: skip
 
 
-class BatchedTorchManualMLP:
+class BatchedTorchManualMLP(SideBySide):
     """BatchedNumpyMLP line for line on tensors (mm, bmm, clamp, addmm_), on any device."""
 
     def __init__(self, specs: list[TrainerSpec], data: Dataset, params: list[Params]) -> None:
@@ -33,7 +34,6 @@ class BatchedTorchManualMLP:
         self.b1 = _stacked([p.b1 for p in params], spec) if has_bias else None  # (M, H)
         self.b2 = _stacked([p.b2 for p in params], spec) if has_bias else None  # (M, D_out)
         self.scale = _stacked([[[2.0 * -s.lr]] for s in specs], spec)  # (M, 1, 1), -2·lr each
-        self.frozen: list[int] = []
         n, (_, m, hidden), d_out = self.x.shape[0], self.w1.shape, self.w2.shape[2]
         self.h = self.x.new_empty((n, m, hidden))  # the wide GEMM's (N, M·H), seen per member
         self.h_relu = torch.empty_like(self.h)
@@ -85,21 +85,10 @@ class BatchedTorchManualMLP:
         self.w1.view(-1, m * hidden).addmm_(self.x.t(), self.grad_h.view(n, -1))  # (D_in, M·H)
         self.w2 += self.grad_w2
 
-    def freeze(self, members: list[int]) -> None:
-        """Stops these members' weights from moving (they diverged); the others go on."""
-        self.frozen = sorted({*self.frozen, *members})
-
-    def member_params(self, k: int) -> dict[str, torch.Tensor]:
-        """Member k's weights, in the single trainer's shapes."""
-        named = {"w1": self.w1[:, k], "w2": self.w2[k], "b1": None, "b2": None}
-        if self.b1 is not None and self.b2 is not None:
-            named.update(b1=self.b1[k], b2=self.b2[k])
-        return {name: tensor for name, tensor in named.items() if tensor is not None}
-
     read_losses = staticmethod(TorchManualMLP.read_losses)
 
 
-class _StackedModels:
+class _StackedModels(Freezable):
     """The seed's nn.Sequential, one per member, as stacked parameters run under vmap."""
 
     def __init__(self, specs: list[TrainerSpec], data: Dataset, params: list[Params]) -> None:
@@ -113,7 +102,6 @@ class _StackedModels:
         self.model = copy.deepcopy(models[0]).to("meta")  # the shape of one; weights come in
         self.loss_fn = torch.nn.MSELoss(reduction="sum")
         self.losses_of = torch.func.vmap(self._member_loss, in_dims=(0, None, None))
-        self.frozen: list[int] = []
 
     def _member_loss(self, params: dict[str, torch.Tensor], x: torch.Tensor,
                      y: torch.Tensor) -> torch.Tensor:  # fmt: skip
@@ -130,10 +118,6 @@ class _StackedModels:
             for param in self.params.values():
                 param.grad[self.frozen] = 0  # type: ignore[index]
         return losses.detach()
-
-    def freeze(self, members: list[int]) -> None:
-        """Stops these members' weights from moving (they diverged); the others go on."""
-        self.frozen = sorted({*self.frozen, *members})
 
     def member_params(self, k: int) -> dict[str, torch.Tensor]:
         """Member k's weights, named as the single trainer's model names them."""
