@@ -31,6 +31,12 @@ def parse_axis(text: str) -> tuple[str, tuple[float, ...]]:
     return name, parsed
 
 
+def axis_text(name: str, values: tuple[float, ...]) -> str:
+    """The --sweep argument that gives this axis back: `lr=1e-06,1e-05`."""
+    flag = next(flag for flag, record in AXES.items() if record == name)
+    return f"{flag}={','.join(repr(value) for value in values)}"
+
+
 def _positives(text: str) -> tuple[float, ...]:
     if ":" not in text:
         return tuple(_positive(part) for part in text.split(","))

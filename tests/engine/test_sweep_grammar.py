@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
+from engine.cli import build_parser, parse
 from engine.config import ConfigError
+from engine.runspec import command_line
 from engine.sweep.spec import members, parse_axis
 from tests.engine.conftest import small_config
 from tests.engine.test_cli import SMALL
@@ -88,3 +92,12 @@ def test_a_past_runs_sweep_reads_back_from_json_lists() -> None:
     assert config.member_count == 2
     with pytest.raises(ConfigError, match="unknown axis"):
         small_config(sweep=(("momentum", [0.9]),))
+
+
+def test_a_sweep_goes_through_run_toml_and_back_to_its_command_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "run.toml").write_text('sweep = ["lr=1e-6,1e-5", "seed=0:2"]\n')
+    _, config = parse(["--headless", "--config", str(tmp_path / "run.toml")])
+    assert config.sweep == (("lr", (1e-6, 1e-5)), ("seed", (0, 1, 2)))
+    line = command_line(config, build_parser())
+    assert "--sweep lr=1e-06,1e-05 --sweep seed=0,1,2" in line
+    assert parse(["--headless", *shlex.split(line)[1:]])[1] == config
