@@ -112,6 +112,8 @@ def check_sweep(config: RunConfig) -> None:
             )
     if config.init_seed is not None and config.init_seed < 0:
         raise ConfigError(f"--init-seed must be 0 or more, got {config.init_seed}")
+    if config.init_seed is not None and config.init_from is not None:
+        raise ConfigError("--init-seed draws the start weights and --init-from loads them: one")
 
 
 def members(config: RunConfig) -> list[Member]:

@@ -11,7 +11,7 @@ from engine.config import ConfigError
 from engine.runspec import command_line
 from engine.sweep.spec import members, parse_axis
 from tests.engine.conftest import small_config
-from tests.engine.test_cli import SMALL
+from tests.engine.test_cli import SMALL, run, write_npz
 from tui.main import main
 
 
@@ -101,3 +101,11 @@ def test_a_sweep_goes_through_run_toml_and_back_to_its_command_line(tmp_path) ->
     line = command_line(config, build_parser())
     assert "--sweep lr=1e-06,1e-05 --sweep seed=0,1,2" in line
     assert parse(["--headless", *shlex.split(line)[1:]])[1] == config
+
+
+def test_seeds_of_weights_clash_with_weights_from_a_file(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    start = str(write_npz(tmp_path / "start.npz"))
+    code, _, err = run(capsys, "--init-from", start, "--init-seed", "2")
+    assert code == 2 and "--init-seed draws the start weights and --init-from loads them" in err
+    code, _, err = run(capsys, "--init-from", start, "--sweep", "seed=0:3")
+    assert code == 2 and "--sweep seed sets what --init-from sets" in err
