@@ -1,6 +1,7 @@
 """Provides the sweep benchmark: each trainer's member-iterations/s batched, against its single run.
 
 Run: python -m bench.sweep_bench [--members 16] [--rounds 5] [--iters 300] [--device cpu]
+    [--threads N] (BLAS and torch threads; 1 is what each of four trainers gets on 2 cores)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from engine.loop import Gate, _Batcher, train
 from engine.runner import make_start
 from engine.sweep.loop import member_batcher
 from engine.trainers import build_trainer
+from engine.workers import limit_threads
 
 
 def sweep_of(config: RunConfig, name: str, members: int) -> RunConfig:
@@ -67,9 +69,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--iters", type=int, default=300)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
     config = validate(RunConfig(device=args.device))
-    torch.set_num_threads(torch.get_num_threads())
+    if args.threads:
+        limit_threads(args.threads, uses_torch=True)
+    print(f"threads: {torch.get_num_threads()}, members: {args.members}, device: {args.device}")
     compare(config, args.members, args.rounds, args.iters)
 
 

@@ -29,10 +29,9 @@ class Progress:
         """Takes in one event from the runner."""
         if isinstance(event, LossPoints):
             self.latest[event.trainer] = (event.next_iter, event.losses[-1])
-            if event.member is not None:
-                self.member_loss.setdefault(event.trainer, {})[event.member.index] = event.losses[
-                    -1
-                ]
+            if event.member is not None:  # a sweep: each member's latest loss
+                latest = self.member_loss.setdefault(event.trainer, {})
+                latest[event.member.index] = event.losses[-1]
         elif isinstance(event, TrainerEnded):
             self.ended[event.trainer] = event
 
