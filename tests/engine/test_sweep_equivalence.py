@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.config import SEED_LR, TRAINERS, RunConfig
-from engine.events import DIVERGED, DONE, LossPoints, TrainerEnded
+from engine.events import DIVERGED, DONE, STOPPED, LossPoints, TrainerEnded
 from engine.loop import Gate, run_trainer
 from engine.runner import make_start
 from engine.sweep.spec import members
@@ -118,3 +118,17 @@ def test_a_seed_member_keeps_the_data_of_seed() -> None:
     assert (make_start(config).data.x == make_start(alone).data.x).all()
     first = as_array(build(config, "numpy").step())[1]
     assert first == pytest.approx(float(build(alone, "numpy").step()), rel=1e-12)
+
+
+def test_a_stopped_sweep_ends_every_member_stopped() -> None:
+    config = small_config(trainers=("numpy",), iters=10**7, sweep=(("lr", (1e-6, 1e-5)),))
+    gate, events = Gate(), []
+
+    def emit(event: Any) -> None:
+        events.append(event)
+        gate.stop()  # as ^C does, once the first points are in
+
+    run_trainer(config, config.spec("numpy"), make_start(config), gate, emit)
+    end = events[-1]
+    assert end.status == STOPPED and 0 < end.iters < 10**7
+    assert [(m.status, m.iters) for m in end.members] == [(STOPPED, end.iters)] * 2
