@@ -111,7 +111,8 @@ class _StackedModels(Freezable):
     def backward(self) -> torch.Tensor:
         """Every member's loss (M,) and its gradients, from one backward() of their sum."""
         for param in self.params.values():
-            param.grad = None
+            if param.grad is not None:
+                param.grad.zero_()  # in place: torch-optim's views hold slices of it
         losses = self.losses_of(self.params, self.x, self.y)  # (M,)
         losses.sum().backward()  # member k's loss depends on member k's weights only
         if self.frozen:
@@ -164,6 +165,11 @@ class BatchedTorchOptimMLP(_StackedModels):
         super().__init__(specs, data, params)
         stacked = [param.detach() for param in self.params.values()]
         self.views = [[param[k] for param in stacked] for k in range(len(specs))]
+        for param in self.params.values():  # backward() adds into these; the views see them
+            param.grad = torch.zeros_like(param)
+        for k, views in enumerate(self.views):
+            for view, param in zip(views, self.params.values(), strict=True):
+                view.grad = param.grad[k]  # type: ignore[index]
         groups = [
             {"params": views, "lr": spec.lr, "member": k}
             for k, (views, spec) in enumerate(zip(self.views, specs, strict=True))
@@ -173,10 +179,6 @@ class BatchedTorchOptimMLP(_StackedModels):
     def step(self) -> torch.Tensor:
         """One iteration of every member; returns their M losses, left on the device."""
         losses = self.backward()
-        grads = [param.grad for param in self.params.values()]
-        for k, views in enumerate(self.views):
-            for view, grad in zip(views, grads, strict=True):
-                view.grad = grad[k]  # type: ignore[index]
         self.optimizer.step()
         return losses
 
