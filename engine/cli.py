@@ -14,6 +14,7 @@ from engine.config import TRAINERS, ConfigError, RunConfig, check_lr, validate
 from engine.data import load_start, sizes_of
 from engine.export.outputs import check_outputs
 from engine.runspec import toml_argv
+from engine.sweep.spec import parse_axis
 from engine.workers import WORKER_MODES
 
 SERVE_HOST, SERVE_PORT = "127.0.0.1", 8000  # --serve's defaults: this machine only
@@ -105,12 +106,28 @@ def build_parser() -> argparse.ArgumentParser:
         default="process",
         help="where trainers compute: process (default: a child process per trainer) or thread",
     )
+    run(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="train copies of each trainer in one batched model, one per value: lr, init-scale "
+        "or seed; VALUES: V1,V2,... or A:B:K (log-spaced), seed=A:B; up to two (a grid)",
+    )
     run("--config", type=Path, default=None, metavar="RUN.toml", help="settings from a TOML file")
     data("--n", type=_whole, default=64, help="batch size N (64)")
     data("--d-in", type=_whole, default=1000, help="input size D_in (1000)")
     data("--hidden", type=_whole, default=100, help="hidden size H (100)")
     data("--d-out", type=_whole, default=10, help="output size D_out (10)")
     data("--seed", type=_whole, default=0, help="seed of the data and the weights (0)")
+    data("--init-seed", type=_whole, default=None, help="seed of every trainer's start weights")
+    data(
+        "--init-scale",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="multiply every trainer's start weights w1, w2 by X (1)",
+    )
     data(
         "--init-from",
         type=Path,
@@ -180,6 +197,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         no_bias=args.no_bias, same_start=args.same_start, dtype=args.dtype, seed=args.seed,
         device=args.device, init_from=args.init_from, log_every=args.log_every,
         graphs=args.graphs, matmul_precision=args.matmul_precision, **sizes,
+        sweep=tuple(parse_axis(text) for text in args.sweep), init_seed=args.init_seed,
+        init_scale=args.init_scale,
     )  # fmt: skip
     config = validate(config)
     return with_device(config)
@@ -252,6 +271,11 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]
     if args.gradcheck and (args.replay or args.compare or args.jsonl):
         raise ConfigError("--gradcheck prints its table and exits; leave out --replay, "
                           "--compare and --jsonl")  # fmt: skip
+    if args.sweep and (args.gradcheck or not args.headless):
+        raise ConfigError("--sweep trains headless for now: add --headless, leave out --gradcheck")
+    if args.sweep and args.save_weights:
+        raise ConfigError("--save-weights writes one network per trainer, not a sweep's members; "
+                          "leave out one of them")  # fmt: skip
     _check_serve(args)
     config = config_from_args(args)
     if args.gradcheck:  # it runs in float64: refused here where the device has none (MPS)

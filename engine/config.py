@@ -41,6 +41,7 @@ class TrainerSpec:
     seed: int
     graphs: bool = False  # K steps per CUDA graph replay (resolved from the run's --graphs)
     matmul_precision: str = "highest"
+    init_scale: float = 1.0  # multiplies the start weights w1, w2 (not the biases)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,14 @@ class RunConfig:
     log_every: int = 10
     graphs: str = "auto"
     matmul_precision: str = "highest"
+    sweep: tuple[tuple[str, tuple[float, ...]], ...] = ()  # (name, values) per axis, engine/sweep
+    init_seed: int | None = None  # the weights' seed for every trainer, instead of one from seed
+    init_scale: float = 1.0
+
+    @property
+    def member_count(self) -> int:
+        """How many members each trainer trains at once: 1 without a sweep."""
+        return math.prod(len(values) for _, values in self.sweep)
 
     def with_changes(self, **changes: object) -> RunConfig:
         """Returns a validated copy with the given fields replaced.
@@ -86,10 +95,17 @@ class RunConfig:
             bias=not self.no_bias and (self.same_start or SEED_BIAS.get(name, True)),
             dtype=self.trainer_dtype(name),
             device="cpu" if name == "numpy" else self.device,
-            seed=self.seed if self.same_start else self.seed + 1 + TRAINERS.index(name),
+            seed=self.weights_seed(name),
+            init_scale=self.init_scale,
             graphs=name != "numpy" and uses_graphs(self.graphs, self.device),
             matmul_precision="highest" if name == "numpy" else self.matmul_precision,
         )
+
+    def weights_seed(self, name: str) -> int:
+        """The seed of a trainer's start weights: --init-seed, or one derived from --seed."""
+        if self.init_seed is not None:
+            return self.init_seed
+        return self.seed if self.same_start else self.seed + 1 + TRAINERS.index(name)
 
     def trainer_dtype(self, name: str) -> str:
         """numpy in float64 and torch in float32 as in the seed; one dtype for all when asked."""
@@ -124,6 +140,11 @@ def validate(config: RunConfig, fits_here: bool = True) -> RunConfig:
     for name, lr in config.lr.items():
         _check_names("trainer", [name], TRAINERS)
         check_lr(f"learning rate of {name}", lr)
+    check_lr("init scale", config.init_scale)
+    if config.sweep or config.init_seed is not None:
+        from engine.sweep.spec import check_sweep
+
+        check_sweep(config)
     if fits_here:
         check_memory(config)
     return config
@@ -202,6 +223,7 @@ def estimated_bytes(config: RunConfig, names: tuple[str, ...] | None = None) -> 
     """Bytes the named trainers' arrays take: data, weights, grads, optimizer state, activations."""
     n, d_in, h, d_out = config.n, config.d_in, config.hidden, config.d_out
     per_trainer = n * d_in + n * d_out + 4 * (d_in * h + h * d_out) + 4 * n * h + 3 * n * d_out
+    per_trainer *= config.member_count  # a sweep's members each hold all but the data, and more
     chosen = config.trainers if names is None else names
     return sum(
         per_trainer * (8 if config.trainer_dtype(name) == "float64" else 4) for name in chosen
@@ -211,7 +233,7 @@ def estimated_bytes(config: RunConfig, names: tuple[str, ...] | None = None) -> 
 def host_bytes(config: RunConfig) -> int:
     """Bytes the run takes in host memory: the float64 data and start weights, and CPU trainers."""
     n, d_in, h, d_out = config.n, config.d_in, config.hidden, config.d_out
-    shared = 8 * (n * d_in + n * d_out + d_in * h + h * d_out)
+    shared = 8 * (n * d_in + n * d_out + (d_in * h + h * d_out) * config.member_count)
     on_host = config.trainers if config.device == "cpu" else ("numpy",)
     return shared + estimated_bytes(config, tuple(t for t in config.trainers if t in on_host))
 
@@ -259,7 +281,7 @@ def check_memory(config: RunConfig, held: int = 0) -> None:
 # data seed, iterations, a loaded start, and whatever is added later) concerns every trainer.
 PER_TRAINER = frozenset(
     {"lr", "optimizer", "init", "no_bias", "same_start", "dtype", "device", "trainers", "graphs",
-     "matmul_precision"}
+     "matmul_precision", "init_seed", "init_scale"}
 )  # fmt: skip
 
 

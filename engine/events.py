@@ -11,6 +11,14 @@ DONE, DIVERGED, FAILED, STOPPED = "done", "diverged", "failed", "stopped"
 
 
 @dataclass(frozen=True)
+class Member:
+    """One member of a sweep: its number in grid order and its swept values by name."""
+
+    index: int
+    values: dict[str, float]  # e.g. {"lr": 1e-05, "seed": 3}, the names of the records
+
+
+@dataclass(frozen=True)
 class LossPoints:
     """Consecutive iterations of one trainer: their losses and seconds since it started."""
 
@@ -21,6 +29,7 @@ class LossPoints:
     run: int = 0  # which start of this trainer it came from; the runner numbers them
     mode: str = ""  # "graphs" while the trainer runs captured in CUDA graphs
     notice: str = ""  # once: a one-line notice, e.g. that a graph capture failed
+    member: Member | None = None  # in a sweep, whose losses these are
 
     @property
     def next_iter(self) -> int:
@@ -49,6 +58,8 @@ class TrainerEnded:
     message: str = ""
     run: int = 0
     details: str = ""  # a failure's traceback, for the details view and the run log
+    member: Member | None = None  # a sweep member's own end, inside its trainer's `members`
+    members: tuple[TrainerEnded, ...] = ()  # a sweep's trainer end: each member's, in order
 
     @property
     def its_per_s(self) -> float:

@@ -27,6 +27,7 @@ class Progress:
         self.config = config
         self.latest: dict[str, tuple[int, float]] = {}
         self.ended: dict[str, TrainerEnded] = {}
+        self.member_loss: dict[str, dict[int, float]] = {}  # a sweep's latest loss per member
 
     def update(self, event: Event) -> None:
         """Takes in one event from the runner."""
@@ -34,6 +35,9 @@ class Progress:
             self.latest[event.trainer] = (event.next_iter, event.losses[-1])
             if event.notice:
                 print(f"mlp-tui: {event.trainer}: {event.notice}", file=sys.stderr)
+            if event.member is not None:  # a sweep: each member's latest loss
+                latest = self.member_loss.setdefault(event.trainer, {})
+                latest[event.member.index] = event.losses[-1]
         elif isinstance(event, TrainerEnded):
             self.ended[event.trainer] = event
 
@@ -47,12 +51,18 @@ class Progress:
         out = []
         for name in self.config.trainers:
             done, loss = self.latest.get(name, (0, float("nan")))
+            if name in self.member_loss:  # a sweep: the lowest of its members' losses
+                loss = min(self.member_loss[name].values())
             state = self.ended[name].status if name in self.ended else "running"
             out.append(f"{name:<15} {done:>8}/{self.config.iters:<8} loss {loss:<12.6g} {state}")
         return out
 
     def table(self) -> str:
         """The closing table: trainer, device, dtype, iterations, final loss, wall, it/s."""
+        if self.config.sweep:
+            from engine.sweep.table import sweep_table
+
+            return sweep_table(self.config, self.ended)
         header = ("trainer", "status", "device", "dtype", "iters", "final loss", "wall s", "it/s")
         rows = [header]
         for name in self.config.trainers:

@@ -194,10 +194,18 @@ class _Batcher:
 
 
 def train(
-    name: str, trainer: Trainer, iters: int, gate: Gate, emit: Callable[[Event], None]
+    name: str,
+    trainer: Trainer,
+    iters: int,
+    gate: Gate,
+    emit: Callable[[Event], None],
+    batcher: Callable[[str, Trainer, Callable[[Event], None]], _Batcher] = _Batcher,
 ) -> None:
-    """Runs up to `iters` iterations, reporting batches through `emit` and then how it ended."""
-    batch = _Batcher(name, trainer, emit)
+    """Runs up to `iters` iterations, reporting batches through `emit` and then how it ended.
+
+    A sweep's batched trainer comes with engine/sweep/loop.py's batcher, which reports members.
+    """
+    batch = batcher(name, trainer, emit)
 
     def hold() -> bool:
         """Reports every iteration so far, then that the trainer is paused."""
@@ -253,5 +261,10 @@ def run_trainer(
         trainer = build_trainer(config, spec, start)
     except Exception as error:
         emit(TrainerEnded(spec.name, FAILED, 0, None, 0.0, describe(error), details=report(error)))
+        return
+    if config.sweep:
+        from engine.sweep.loop import member_batcher
+
+        train(spec.name, trainer, config.iters, gate, emit, member_batcher(config))
         return
     train(spec.name, trainer, config.iters, gate, emit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any, Protocol
 
-from engine.events import Event, LossPoints, TrainerEnded
+from engine.events import Event, LossPoints, Member, TrainerEnded
 from engine.history import logged_offset
 
 
@@ -15,6 +15,7 @@ def loss_records(points: LossPoints, every: int) -> list[dict[str, Any]]:
     return [
         {
             "trainer": points.trainer,
+            **member_fields(points.member),
             "iter": points.first_iter + i,
             "loss": points.losses[i],
             "t": round(points.times[i], 6),
@@ -23,10 +24,16 @@ def loss_records(points: LossPoints, every: int) -> list[dict[str, Any]]:
     ]
 
 
+def member_fields(member: Member | None) -> dict[str, Any]:
+    """A sweep member's number and swept values, as its records carry them; none outside one."""
+    return {} if member is None else {"member": member.index, **member.values}
+
+
 def end_record(ended: TrainerEnded) -> dict[str, Any]:
     """How a trainer ended, with its iterations, final loss, wall time and speed."""
     record: dict[str, Any] = {
         "trainer": ended.trainer,
+        **member_fields(ended.member),
         "event": ended.status,
         "iters": ended.iters,
         "final_loss": ended.final_loss,
@@ -37,6 +44,8 @@ def end_record(ended: TrainerEnded) -> dict[str, Any]:
         record["message"] = ended.message
     if ended.details:
         record["traceback"] = ended.details
+    if ended.members:
+        record["members"] = len(ended.members)
     return record
 
 
@@ -67,7 +76,7 @@ class RecordWriter:
             if event.notice:  # e.g. a CUDA graph capture that failed: the run went on eagerly
                 records.insert(0, notice_record(event))
         elif isinstance(event, TrainerEnded):
-            records = [end_record(event)]
+            records = [end_record(end) for end in (*event.members, event)]
         else:
             return
         for record in records:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import SEED_LR, ConfigError, RunConfig
+from engine.sweep.spec import axis_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -73,6 +74,8 @@ def _flag_values(action: argparse.Action, value: Any, where: str) -> list[str]:
         return [part for name, lr in value.items() for part in (flag, f"{name}={lr}")]
     if action.dest == "trainers" and isinstance(value, list):
         value = ",".join(str(name) for name in value)
+    if action.dest == "sweep" and isinstance(value, list):  # sweep = ["lr=1e-6,1e-5", "seed=0:3"]
+        return [part for axis in value for part in (flag, str(axis))]
     if isinstance(value, (bool, dict, list)):
         raise ConfigError(f"{where} must be a number or text, got {value!r}")
     return [flag, str(value)]
@@ -101,6 +104,8 @@ def command_line(
             continue
         elif isinstance(value, bool):
             parts.append(flag)
+        elif field.name == "sweep":
+            parts += [part for axis in value for part in (flag, axis_text(*axis))]
         else:
             parts += [flag, ",".join(value) if field.name == "trainers" else str(value)]
     for dest, value in (outputs or {}).items():

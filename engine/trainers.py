@@ -31,16 +31,24 @@ class Trainer(Protocol):
 
 
 def start_params(config: RunConfig, spec: TrainerSpec, start: Start) -> Params:
-    """The weights a trainer starts from: the loaded file's, or drawn for its spec."""
+    """The weights a trainer starts from: the loaded file's or drawn for its spec, then scaled."""
     if start.params is None:
-        return initial_params(spec, config.d_in, config.hidden, config.d_out)
-    if config.no_bias:
-        return replace(start.params, b1=None, b2=None)
-    return start.params
+        params = initial_params(spec, config.d_in, config.hidden, config.d_out)
+    elif config.no_bias:
+        params = replace(start.params, b1=None, b2=None)
+    else:
+        params = start.params
+    if spec.init_scale == 1.0:
+        return params
+    return replace(params, w1=params.w1 * spec.init_scale, w2=params.w2 * spec.init_scale)
 
 
 def build_trainer(config: RunConfig, spec: TrainerSpec, start: Start) -> Trainer:
-    """Builds the named trainer on its device, from the run's shared data."""
+    """Builds the named trainer on its device, from the run's shared data; batched in a sweep."""
+    if config.sweep:
+        from engine.sweep.build import build_batched
+
+        return build_batched(config, spec, start)
     params = start_params(config, spec, start)
     if spec.name == "numpy":
         from engine.numpy_mlp import NumpyMLP

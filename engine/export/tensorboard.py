@@ -128,8 +128,15 @@ class TensorBoardWriter:
                 pass  # what is queued until close() is dropped
 
 
+def _run_name(points: LossPoints) -> str:
+    """The trainer, or in a sweep the trainer's member: its TensorBoard run's folder."""
+    member = points.member
+    return points.trainer if member is None else f"{points.trainer}/member-{member.index}"
+
+
 class _Runs:
-    """The open TensorBoard runs: one per trainer and start, with the wall time it started at."""
+    """The open TensorBoard runs: one per trainer (and sweep member) and start, with the wall time
+    it started at. A sweep's member k is the run <trainer>/member-k."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -137,7 +144,7 @@ class _Runs:
         self.starts: dict[str, int] = {}
 
     def add(self, config: RunConfig, points: LossPoints, arrived: float) -> None:
-        run = self.open.get(points.trainer)
+        run = self.open.get(_run_name(points))
         if run is None or run[0] != points.run:
             run = self._start(config, points, arrived)
         _, writer, started = run
@@ -147,12 +154,13 @@ class _Runs:
     def _start(
         self, config: RunConfig, points: LossPoints, arrived: float
     ) -> tuple[int, Any, float]:
-        name = points.trainer
+        name = _run_name(points)
         if name in self.open:
             self.open[name][1].close()
         self.starts[name] = self.starts.get(name, 0) + 1
         count = self.starts[name]
-        writer = _open_run(self.folder / (name if count == 1 else f"{name}-{count}"), config, name)
+        folder = self.folder / (name if count == 1 else f"{name}-{count}")
+        writer = _open_run(folder, config, points.trainer)
         started = arrived - (points.times[-1] if points.times else 0.0)
         self.open[name] = (points.run, writer, started)
         return self.open[name]

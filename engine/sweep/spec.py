@@ -1,0 +1,139 @@
+"""Provides the --sweep grammar, its checks, and each member's values and trainer spec."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+
+from engine.config import ConfigError, RunConfig, TrainerSpec, check_lr
+from engine.events import Member
+
+MAX_MEMBERS = 1024
+AXES = {"lr": "lr", "init-scale": "init_scale", "seed": "seed"}  # flag name -> record name
+ACCEPTED = (
+    "accepted: lr=V1,V2,... or lr=A:B:K (K log-spaced values), the same for init-scale, "
+    "seed=S1,S2,... or seed=A:B (the whole numbers A to B)"
+)
+
+
+def parse_axis(text: str) -> tuple[str, tuple[float, ...]]:
+    """One --sweep NAME=VALUES, as its record name and its values (raises ConfigError)."""
+    flag, equals, values = text.partition("=")
+    if not equals or flag not in AXES:
+        raise ConfigError(f"--sweep {text!r}: name one of {', '.join(AXES)}; {ACCEPTED}")
+    name = AXES[flag]
+    try:
+        parsed = _seeds(values) if name == "seed" else _positives(values)
+    except ValueError as error:
+        raise ConfigError(f"--sweep {text!r}: {error}; {ACCEPTED}") from None
+    return name, parsed
+
+
+def axis_text(name: str, values: tuple[float, ...]) -> str:
+    """The --sweep argument that gives this axis back: `lr=1e-06,1e-05`."""
+    flag = next(flag for flag, record in AXES.items() if record == name)
+    return f"{flag}={','.join(repr(value) for value in values)}"
+
+
+def _positives(text: str) -> tuple[float, ...]:
+    if ":" not in text:
+        return tuple(_positive(part) for part in text.split(","))
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise ValueError("a range is A:B:K")
+    low, high, count = _positive(parts[0]), _positive(parts[1]), _whole(parts[2])
+    if count < 1:
+        raise ValueError(f"K must be 1 or more, got {count}")
+    if count == 1:
+        return (low,)
+    # 12 significant digits: 1e-05, not 9.999999999999999e-06, so a member's lr can be typed back
+    return tuple(float(f"{value:.12g}") for value in np.geomspace(low, high, count))
+
+
+def _seeds(text: str) -> tuple[float, ...]:
+    if ":" not in text:
+        return tuple(_seed(part) for part in text.split(","))
+    parts = text.split(":")
+    if len(parts) != 2:
+        raise ValueError("a seed range is A:B")
+    low, high = _seed(parts[0]), _seed(parts[1])
+    if high < low:
+        raise ValueError(f"the range {low}:{high} is empty")
+    return tuple(range(low, high + 1))
+
+
+def _positive(text: str) -> float:
+    try:
+        return check_lr("a value", float(text))
+    except (ValueError, ConfigError):
+        raise ValueError(f"{text!r} is not a finite number above 0") from None
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def _seed(text: str) -> int:
+    seed = _whole(text)
+    if seed < 0:
+        raise ValueError(f"a seed is 0 or more, got {seed}")
+    return seed
+
+
+def check_sweep(config: RunConfig) -> None:
+    """Refuses a sweep that can't run: too many axes or members, or settings that clash."""
+    names = [name for name, _ in config.sweep]
+    if len(names) > 2 or len(set(names)) < len(names):
+        raise ConfigError(f"--sweep takes up to two different axes, got {', '.join(names)}")
+    for name, values in config.sweep:
+        if name not in AXES.values() or not values:
+            raise ConfigError(f"--sweep {name}: unknown axis or no values; {ACCEPTED}")
+    if config.member_count > MAX_MEMBERS:
+        raise ConfigError(
+            f"--sweep makes {config.member_count} members; at most {MAX_MEMBERS} are accepted"
+        )
+    clashes = {
+        "lr": any(name in config.lr for name in config.trainers) and "--lr",
+        "init_scale": config.init_scale != 1.0 and "--init-scale",
+        "seed": (config.init_seed is not None and "--init-seed")
+        or (config.init_from is not None and "--init-from"),
+    }
+    flags = {record: flag for flag, record in AXES.items()}
+    for name in names:
+        if clashes[name]:
+            raise ConfigError(
+                f"--sweep {flags[name]} sets what {clashes[name]} sets for the same trainers; "
+                "give one of them"
+            )
+    if config.init_seed is not None and config.init_seed < 0:
+        raise ConfigError(f"--init-seed must be 0 or more, got {config.init_seed}")
+    if config.init_seed is not None and config.init_from is not None:
+        raise ConfigError("--init-seed draws the start weights and --init-from loads them: one")
+
+
+def members(config: RunConfig) -> list[Member]:
+    """The members in grid order, the first axis varying slowest."""
+    names = [name for name, _ in config.sweep]
+    grid = itertools.product(*(values for _, values in config.sweep))
+    return [Member(k, dict(zip(names, point, strict=True))) for k, point in enumerate(grid)]
+
+
+def member_spec(spec: TrainerSpec, member: Member) -> TrainerSpec:
+    """The spec a single run with this member's settings would have."""
+    values = member.values
+    return replace(
+        spec,
+        lr=values.get("lr", spec.lr),
+        init_scale=values.get("init_scale", spec.init_scale),
+        seed=int(values.get("seed", spec.seed)),
+    )
+
+
+def describe_values(member: Member) -> str:
+    """The member's values as `lr=1e-05 seed=3`."""
+    return " ".join(f"{name}={value:.4g}" for name, value in member.values.items())
