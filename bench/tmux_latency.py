@@ -1,17 +1,25 @@
 """Provides key-to-screen latency as a person sees it: mlp-tui in tmux, keys sent, screen polled.
 
-Run: python -m bench.tmux_latency [--repeats 10]  (needs tmux; all four train at the seed's sizes)
+Run: python -m bench.tmux_latency [--repeats 10] [--code DIR ...]  (needs tmux; all four train
+at the seed's sizes). Each --code is a checkout whose app is measured, round by round in turn, so
+two versions are compared under the same load; by default the current directory.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import statistics
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-SESSION = "mlp-tui-latency"
+SESSION = f"mlp-tui-latency-{os.getpid()}"  # other users of this tmux server may run it too
+Shown = Callable[[str], bool]
 
 
 def tmux(*args: str) -> str:
@@ -22,8 +30,8 @@ def screen() -> str:
     return tmux("capture-pane", "-t", SESSION, "-p")
 
 
-def wait_for(condition: Callable[[str], bool], timeout: float = 30.0) -> float:
-    """Seconds until the screen satisfies the condition (polled every millisecond)."""
+def wait_for(condition: Shown, timeout: float = 30.0) -> float:
+    """Seconds until the screen satisfies the condition (polled every 5 ms)."""
     start = time.perf_counter()
     while not condition(screen()):
         if time.perf_counter() - start > timeout:
@@ -32,38 +40,77 @@ def wait_for(condition: Callable[[str], bool], timeout: float = 30.0) -> float:
     return time.perf_counter() - start
 
 
-def press(key: str, condition: Callable[[str], bool]) -> float:
+def press(key: str, condition: Shown) -> float:
     start = time.perf_counter()
     tmux("send-keys", "-t", SESSION, key)
     wait_for(condition)
     return 1000 * (time.perf_counter() - start)
 
 
+def dialog(title: str) -> tuple[Shown, Shown]:
+    return (lambda text: title in text), (lambda text: title not in text)
+
+
+DIALOGS = {  # key: the title its dialog shows
+    "c": "Controls —",
+    "?": "tab / shift+tab",
+    "d": "Device for the torch trainers",
+}
+
+
+def one_round(times: dict[str, list[float]]) -> None:
+    """Each key once: space (pause, resume), then each dialog opened and closed with escape."""
+    times["space: pausing shown"].append(press("Space", lambda t: t.count("paus") == 4))
+    wait_for(lambda t: t.count("paused") == 4)
+    times["space: running shown"].append(press("Space", lambda t: t.count("running") == 4))
+    for key, title in DIALOGS.items():
+        shown, gone = dialog(title)
+        times[f"{key}: dialog shown"].append(press(key, shown))
+        times["escape: dialog gone"].append(press("Escape", gone))
+
+
+def start_app(code: Path, log_dir: str) -> None:
+    command = shlex.join([sys.executable, "-m", "tui.main", "--iters", "10000000",
+                         "--log-dir", log_dir])  # fmt: skip
+    tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "36", "-c", str(code), command)
+    wait_for(lambda text: text.count("running") == 4, timeout=60)
+    time.sleep(3)  # past start-up, when the plots first fill
+
+
+def stop_app() -> None:
+    tmux("send-keys", "-t", SESSION, "q")
+    time.sleep(2)
+    subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=10, help="rounds per app start")
+    parser.add_argument("--starts", type=int, default=1, help="app starts per --code")
+    parser.add_argument("--code", type=Path, action="append", help="a checkout to measure")
     args = parser.parse_args()
-    command = "mlp-tui --iters 10000000"
-    tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "36", command)
-    try:
-        wait_for(lambda text: text.count("running") == 4)
-        times: dict[str, list[float]] = {
-            "space: pausing shown": [],
-            "c: controls shown": [],
-        }
-        for _ in range(args.repeats):
-            times["space: pausing shown"].append(press("Space", lambda t: t.count("paus") == 4))
-            wait_for(lambda t: t.count("paused") == 4)
-            press("Space", lambda t: t.count("running") == 4)
-            times["c: controls shown"].append(press("c", lambda t: "Controls —" in t))
-            press("Escape", lambda t: "Controls —" not in t)
-        print("key press to screen in tmux, 120x36, all four training (ms):")
-        for key, values in times.items():
-            print(f"  {key:<22} median {statistics.median(values):6.1f}  max {max(values):6.1f}")
-    finally:
-        tmux("send-keys", "-t", SESSION, "q")
-        time.sleep(2)
-        subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+    codes = [code.resolve() for code in args.code or [Path.cwd()]]
+    keys = ["space: pausing shown", "space: running shown",
+            *(f"{key}: dialog shown" for key in DIALOGS), "escape: dialog gone"]  # fmt: skip
+    times = {code: {key: [] for key in keys} for code in codes}  # type: dict[Path, dict[str, list[float]]]
+    with tempfile.TemporaryDirectory() as log_dir:
+        for _ in range(args.starts):
+            for code in codes:  # interleaved: one start of each checkout in turn
+                start_app(code, log_dir)
+                try:
+                    for _ in range(args.repeats):
+                        one_round(times[code])
+                finally:
+                    stop_app()
+    for code in codes:
+        print(f"key press to screen in tmux, 120x36, all four training (ms), {code}:")
+        for key, values in times[code].items():
+            print(f"  {key:<22} median {statistics.median(values):6.1f}  "
+                  f"p95 {p95(values):6.1f}  max {max(values):6.1f}  (n={len(values)})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw a past run's curves faintly beside the live ones",
     )
     add("--gradcheck", action="store_true", help="check the backward passes, print, exit")
+    add("--quiet", action="store_true", help="no terminal bell when every trainer has ended")
     add(
         "--workers",
         default="process",

@@ -56,8 +56,10 @@ class MlpApp(App[int]):
         run_log: RunLog | None = None,
         replay: PastRun | None = None,
         compare: PastRun | None = None,
+        quiet: bool = False,
     ) -> None:
         super().__init__()
+        self.quiet = quiet  # no bell at the end of a run
         self.config = config
         self.autostart = autostart and replay is None
         self.jsonl = RecordWriter(jsonl, config.log_every) if jsonl else None
@@ -124,6 +126,13 @@ class MlpApp(App[int]):
             panel.take_paused(event)
         elif isinstance(event, TrainerEnded):
             panel.take_ended(event)
+            self.ring_if_finished(event)
+
+    def ring_if_finished(self, event: TrainerEnded) -> None:
+        """Rings the bell once when the last trainer ends by itself (not stopped by the user)."""
+        ended = not any(panel.active for panel in self.dashboard.panels())
+        if ended and event.status != "stopped" and not self.quiet:
+            self.bell()
 
     def start_trainers(self, names: Iterable[str], config: RunConfig | None = None) -> None:
         """(Re)starts the named trainers from iteration 0 with the current settings."""
@@ -156,7 +165,9 @@ class MlpApp(App[int]):
         self.start_trainers(self.config.trainers)
 
     def action_view(self, what: str) -> None:
-        self.notify(self.dashboard.change_view(what), timeout=1.5)
+        message = self.dashboard.change_view(what)
+        if message:
+            self.notify(message, timeout=1.5)
 
     def action_scale_lr(self, factor: float) -> None:
         focused = self.focused

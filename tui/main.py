@@ -37,7 +37,8 @@ def run_dashboard(args: argparse.Namespace, config: RunConfig, jsonl: IO[str] | 
     """Runs the app until the user quits; returns its exit code."""
     from tui.app import MlpApp
 
-    app = MlpApp(config, jsonl, args.workers, run_log=run_log, replay=replay, compare=compare)
+    app = MlpApp(config, jsonl, args.workers, run_log=run_log, replay=replay, compare=compare,
+                 quiet=args.quiet)  # fmt: skip
     try:
         app.run()
     finally:
