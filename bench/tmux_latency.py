@@ -73,7 +73,7 @@ def start_app(code: Path, log_dir: str) -> None:
     command = shlex.join([sys.executable, "-m", "tui.main", "--iters", "10000000",
                          "--log-dir", log_dir])  # fmt: skip
     tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "36", "-c", str(code), command)
-    wait_for(lambda text: text.count("running") == 4, timeout=60)
+    wait_for(lambda text: text.count("running") == 4, timeout=300)  # minutes on a busy machine
     time.sleep(3)  # past start-up, when the plots first fill
 
 
@@ -100,8 +100,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as log_dir:
         for _ in range(args.starts):
             for code in codes:  # interleaved: one start of each checkout in turn
-                start_app(code, log_dir)
                 try:
+                    start_app(code, log_dir)
                     for _ in range(args.repeats):
                         one_round(times[code])
                 finally:

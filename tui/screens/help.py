@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+KEY_NAMES = {"left_square_bracket": "[", "right_square_bracket": "]", "question_mark": "?",
+             "comma": ",", "full_stop": "."}  # fmt: skip
 EXTRA_KEYS = [
     ("tab / shift+tab", "next / previous panel"),
     ("ctrl+p", "command palette: the main actions by name"),
@@ -23,12 +25,12 @@ def key_lines(bindings: Iterable[BindingType], details: dict[str, str]) -> list[
     lines = []
     for binding in bindings:
         if isinstance(binding, Binding) and binding.description:
-            keys = binding.key.replace("left_square_bracket", "[").replace(
-                "right_square_bracket", "]"
-            )
+            keys = binding.key
+            for name, shown in KEY_NAMES.items():
+                keys = keys.replace(name, shown)
             detail = details.get(binding.action, "")
             what = f"{binding.description}: {detail}" if detail else binding.description
-            lines.append((keys.replace("question_mark", "?"), what))
+            lines.append((keys, what))
     return lines + EXTRA_KEYS
 
 
