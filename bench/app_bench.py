@@ -92,12 +92,35 @@ async def key_latencies(config: RunConfig, repeats: int) -> dict[str, list[float
     return times
 
 
+async def dialog_cpu(config: RunConfig, rounds: int) -> float:
+    """The app process's CPU milliseconds per dialog key (c, escape, ?, escape, each followed by
+    a quarter second), while all four train: CPU time, so a busy machine skews it less."""
+    app = MlpApp(config.with_changes(iters=10**7), None, "process")
+    async with app.run_test(size=(120, 36)) as pilot:
+        panels = list(app.query(TrainerPanel))
+        await wait_for(pilot, lambda: all(panel.done > 50 for panel in panels))
+        used = time.process_time()
+        for _ in range(rounds):
+            for key in ("c", "escape", "question_mark", "escape"):
+                await pilot.press(key)
+                await pilot.pause(0.25)
+        used = time.process_time() - used
+        await pilot.press("q")
+    return 1000 * used / (4 * rounds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--iters", type=int, default=3000)
     parser.add_argument("--no-keys", action="store_true", help="leave out the key latencies")
+    parser.add_argument("--dialogs", type=int, default=0, help="only: CPU per dialog key, N rounds")
     args = parser.parse_args()
+    if args.dialogs:
+        cpu = asyncio.run(dialog_cpu(validate(RunConfig()), args.dialogs))
+        print(f"app CPU per dialog key (c, escape, ?, escape; 0.25 s each), all four training: "
+              f"{cpu:.1f} ms")  # fmt: skip
+        return
     config = validate(RunConfig(iters=args.iters))
     headless: dict[str, list[float]] = {name: [] for name in TRAINERS}
     in_app: dict[str, list[float]] = {name: [] for name in TRAINERS}

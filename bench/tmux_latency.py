@@ -83,6 +83,42 @@ def stop_app() -> None:
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below pid (the fork server and the trainers under the app)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def cpu_shares(seconds: float) -> str:
+    """Cores used by the app, the tmux server and the trainers while nothing is pressed."""
+    app = int(tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}"))
+    groups = {"app": [app], "tmux server": [int(tmux("display-message", "-p", "#{pid}"))],
+              "trainers": descendants(app)}  # fmt: skip
+    load = os.getloadavg()[0]
+    before = {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in groups.items()}
+    time.sleep(seconds)
+    used = {name: sum(cpu_seconds(pid) for pid in pids) - before[name]
+            for name, pids in groups.items()}  # fmt: skip
+    shares = ", ".join(f"{name} {value / seconds:.3f}" for name, value in used.items())
+    return f"cores used over {seconds:g}s: {shares} (load {load:.1f})"
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[18]
 
@@ -92,6 +128,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10, help="rounds per app start")
     parser.add_argument("--starts", type=int, default=1, help="app starts per --code")
     parser.add_argument("--code", type=Path, action="append", help="a checkout to measure")
+    parser.add_argument("--cpu-seconds", type=float, default=0, help="also measure CPU shares")
     args = parser.parse_args()
     codes = [code.resolve() for code in args.code or [Path.cwd()]]
     keys = ["space: pausing shown", "space: running shown",
@@ -102,6 +139,8 @@ def main() -> None:
             for code in codes:  # interleaved: one start of each checkout in turn
                 try:
                     start_app(code, log_dir)
+                    if args.cpu_seconds:
+                        print(code, cpu_shares(args.cpu_seconds), flush=True)
                     for _ in range(args.repeats):
                         one_round(times[code])
                 finally:

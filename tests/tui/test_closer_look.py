@@ -105,22 +105,35 @@ async def test_the_cursor_reads_iteration_and_loss_off_the_focused_plot(size) ->
         await pilot.press("q")
 
 
-@pytest.mark.parametrize(("quiet", "rings"), [(False, 1), (True, 0)])
-async def test_each_panel_gives_its_eta_and_the_end_of_the_run_rings_once(
-    monkeypatch: pytest.MonkeyPatch, quiet: bool, rings: int
-) -> None:
-    app = small_app(iters=2000, trainers=("numpy", "torch-manual"))
-    app.quiet = quiet
-    bells: list[None] = []
-    monkeypatch.setattr(app, "bell", lambda: bells.append(None))
+async def test_each_panel_gives_its_eta_at_its_speed_and_none_while_paused() -> None:
+    app = small_app(iters=10**7, trainers=("numpy",))
     async with app.run_test(size=(80, 24)) as pilot:
         numpy = panels(app)["numpy"]
         await wait_until(pilot, lambda: numpy.state == "running" and numpy.rate > 0)
         numpy.repaint_text()
-        assert re.fullmatch(r"eta \d+:\d\d", str(numpy.eta.render()))
+        shown_eta = re.fullmatch(r"eta (?:(\d+):)?(\d+):(\d\d)", str(numpy.eta.render()))
+        assert shown_eta, numpy.eta.render()
+        hours, minutes, seconds = (int(part or 0) for part in shown_eta.groups())
+        left = (10**7 - numpy.done) / numpy.rate
+        assert abs(3600 * hours + 60 * minutes + seconds - left) <= 1
+        await pilot.press("space")
+        await wait_until(pilot, lambda: numpy.state == "paused")
+        assert str(numpy.eta.render()) == "eta -"
+        await pilot.press("q")
+
+
+@pytest.mark.parametrize(("quiet", "rings"), [(False, 1), (True, 0)])
+async def test_the_end_of_the_run_rings_once_and_clears_the_eta(
+    monkeypatch: pytest.MonkeyPatch, quiet: bool, rings: int
+) -> None:
+    app = small_app(iters=600, trainers=("numpy", "torch-manual"))
+    app.quiet = quiet
+    bells: list[None] = []
+    monkeypatch.setattr(app, "bell", lambda: bells.append(None))
+    async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: not any(p.active for p in panels(app).values()))
         await redrawn(pilot)
-        assert str(numpy.eta.render()) == ""
+        assert [str(p.eta.render()) for p in panels(app).values()] == ["", ""]
         assert len(bells) == rings
         await pilot.press("q")
     assert len(bells) == rings  # the trainers stopped at quitting do not ring again
