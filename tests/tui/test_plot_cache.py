@@ -4,6 +4,7 @@ view changes do."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from textual.pilot import Pilot
@@ -83,4 +84,19 @@ async def test_new_data_and_a_resize_build_the_figure_again(
         await pilot.resize_terminal(100, 30)
         await settle(pilot)
         assert builds["panel-numpy"] == 2
+        await pilot.press("q")
+
+
+async def test_rendering_again_serves_the_same_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What Textual does when it recomposes for any other reason: render() again, nothing new."""
+    app = small_app(iters=10**7, trainers=("numpy",))
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = panels(app)["numpy"]
+        await wait_until(pilot, lambda: panel.series.count > 10)
+        await settle(pilot)
+        builds = count_builds(app, monkeypatch)
+        first = panel.plot.render()
+        assert panel.plot.render() is first and not builds
+        panel.plot.show(view=replace(panel.plot.view, log_scale=False))
+        assert panel.plot.render() is not first and builds["panel-numpy"] == 1
         await pilot.press("q")
