@@ -1,17 +1,25 @@
 """Provides key-to-screen latency as a person sees it: mlp-tui in tmux, keys sent, screen polled.
 
-Run: python -m bench.tmux_latency [--repeats 10]  (needs tmux; all four train at the seed's sizes)
+Run: python -m bench.tmux_latency [--repeats 10] [--code DIR ...]  (needs tmux; all four train
+at the seed's sizes). Each --code is a checkout whose app is measured, round by round in turn, so
+two versions are compared under the same load; by default the current directory.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import statistics
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-SESSION = "mlp-tui-latency"
+SESSION = f"mlp-tui-latency-{os.getpid()}"  # other users of this tmux server may run it too
+Shown = Callable[[str], bool]
 
 
 def tmux(*args: str) -> str:
@@ -22,8 +30,8 @@ def screen() -> str:
     return tmux("capture-pane", "-t", SESSION, "-p")
 
 
-def wait_for(condition: Callable[[str], bool], timeout: float = 30.0) -> float:
-    """Seconds until the screen satisfies the condition (polled every millisecond)."""
+def wait_for(condition: Shown, timeout: float = 30.0) -> float:
+    """Seconds until the screen satisfies the condition (polled every 5 ms)."""
     start = time.perf_counter()
     while not condition(screen()):
         if time.perf_counter() - start > timeout:
@@ -32,38 +40,116 @@ def wait_for(condition: Callable[[str], bool], timeout: float = 30.0) -> float:
     return time.perf_counter() - start
 
 
-def press(key: str, condition: Callable[[str], bool]) -> float:
+def press(key: str, condition: Shown) -> float:
     start = time.perf_counter()
     tmux("send-keys", "-t", SESSION, key)
     wait_for(condition)
     return 1000 * (time.perf_counter() - start)
 
 
+def dialog(title: str) -> tuple[Shown, Shown]:
+    return (lambda text: title in text), (lambda text: title not in text)
+
+
+DIALOGS = {  # key: the title its dialog shows
+    "c": "Controls —",
+    "?": "tab / shift+tab",
+    "d": "Device for the torch trainers",
+}
+
+
+def one_round(times: dict[str, list[float]]) -> None:
+    """Each key once: space (pause, resume), then each dialog opened and closed with escape."""
+    times["space: pausing shown"].append(press("Space", lambda t: t.count("paus") == 4))
+    wait_for(lambda t: t.count("paused") == 4)
+    times["space: running shown"].append(press("Space", lambda t: t.count("running") == 4))
+    for key, title in DIALOGS.items():
+        shown, gone = dialog(title)
+        times[f"{key}: dialog shown"].append(press(key, shown))
+        times["escape: dialog gone"].append(press("Escape", gone))
+
+
+def start_app(code: Path, log_dir: str) -> None:
+    command = shlex.join([sys.executable, "-m", "tui.main", "--iters", "10000000",
+                         "--log-dir", log_dir])  # fmt: skip
+    tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "36", "-c", str(code), command)
+    wait_for(lambda text: text.count("running") == 4, timeout=300)  # minutes on a busy machine
+    time.sleep(3)  # past start-up, when the plots first fill
+
+
+def stop_app() -> None:
+    tmux("send-keys", "-t", SESSION, "q")
+    time.sleep(2)
+    subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below pid (the fork server and the trainers under the app)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def cpu_shares(seconds: float) -> str:
+    """Cores used by the app, the tmux server and the trainers while nothing is pressed."""
+    app = int(tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}"))
+    groups = {"app": [app], "tmux server": [int(tmux("display-message", "-p", "#{pid}"))],
+              "trainers": descendants(app)}  # fmt: skip
+    load = os.getloadavg()[0]
+    before = {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in groups.items()}
+    time.sleep(seconds)
+    used = {name: sum(cpu_seconds(pid) for pid in pids) - before[name]
+            for name, pids in groups.items()}  # fmt: skip
+    shares = ", ".join(f"{name} {value / seconds:.3f}" for name, value in used.items())
+    return f"cores used over {seconds:g}s: {shares} (load {load:.1f})"
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=10, help="rounds per app start")
+    parser.add_argument("--starts", type=int, default=1, help="app starts per --code")
+    parser.add_argument("--code", type=Path, action="append", help="a checkout to measure")
+    parser.add_argument("--cpu-seconds", type=float, default=0, help="also measure CPU shares")
     args = parser.parse_args()
-    command = "mlp-tui --iters 10000000"
-    tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "36", command)
-    try:
-        wait_for(lambda text: text.count("running") == 4)
-        times: dict[str, list[float]] = {
-            "space: pausing shown": [],
-            "c: controls shown": [],
-        }
-        for _ in range(args.repeats):
-            times["space: pausing shown"].append(press("Space", lambda t: t.count("paus") == 4))
-            wait_for(lambda t: t.count("paused") == 4)
-            press("Space", lambda t: t.count("running") == 4)
-            times["c: controls shown"].append(press("c", lambda t: "Controls —" in t))
-            press("Escape", lambda t: "Controls —" not in t)
-        print("key press to screen in tmux, 120x36, all four training (ms):")
-        for key, values in times.items():
-            print(f"  {key:<22} median {statistics.median(values):6.1f}  max {max(values):6.1f}")
-    finally:
-        tmux("send-keys", "-t", SESSION, "q")
-        time.sleep(2)
-        subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+    codes = [code.resolve() for code in args.code or [Path.cwd()]]
+    keys = ["space: pausing shown", "space: running shown",
+            *(f"{key}: dialog shown" for key in DIALOGS), "escape: dialog gone"]  # fmt: skip
+    times = {code: {key: [] for key in keys} for code in codes}  # type: dict[Path, dict[str, list[float]]]
+    with tempfile.TemporaryDirectory() as log_dir:
+        for _ in range(args.starts):
+            for code in codes:  # interleaved: one start of each checkout in turn
+                try:
+                    start_app(code, log_dir)
+                    if args.cpu_seconds:
+                        print(code, cpu_shares(args.cpu_seconds), flush=True)
+                    for _ in range(args.repeats):
+                        one_round(times[code])
+                finally:
+                    stop_app()
+    for code in codes:
+        print(f"key press to screen in tmux, 120x36, all four training (ms), {code}:")
+        for key, values in times[code].items():
+            print(f"  {key:<22} median {statistics.median(values):6.1f}  "
+                  f"p95 {p95(values):6.1f}  max {max(values):6.1f}  (n={len(values)})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -175,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw a past run's curves faintly beside the live ones",
     )
     display("--gradcheck", action="store_true", help="check the backward passes, print, exit")
+    display("--quiet", action="store_true", help="no terminal bell when every trainer has ended")
     web("--serve", action="store_true", help="serve the dashboard as a web page, one app per tab")
     web("--host", default=None, help=f"address to listen on with --serve ({SERVE_HOST})")
     web("--port", type=_port, default=None, help=f"port to listen on with --serve ({SERVE_PORT})")

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from engine.cli import build_parser, with_device
 from engine.config import RunConfig, changed_trainers
 from engine.devices import DeviceInfo, list_devices
-from engine.events import Event
+from engine.events import Event, TrainerEnded
 from engine.export.tensorboard import TensorBoardWriter
 from engine.export.weights import WeightsKeeper
 from engine.loop import WEIGHTS_IF_FINISHED, describe
@@ -64,8 +64,10 @@ class MlpApp(App[int]):
         compare: PastRun | None = None,
         tensorboard: TensorBoardWriter | None = None,
         convert_to: Path | None = None,
+        quiet: bool = False,
     ) -> None:
         super().__init__()
+        self.quiet = quiet  # no bell at the end of a run
         self.config = config
         self.autostart = autostart and replay is None
         self.jsonl = RecordWriter(jsonl, config.log_every) if jsonl else None
@@ -138,6 +140,14 @@ class MlpApp(App[int]):
                 sink.write(event)
         if self.weights.take(event):
             write_weights(self)
+        if isinstance(event, TrainerEnded):
+            self.ring_if_finished(event)
+
+    def ring_if_finished(self, event: TrainerEnded) -> None:
+        """Rings the bell once when the last trainer ends by itself (not stopped by the user)."""
+        ended = not any(panel.active for panel in self.dashboard.panels())
+        if ended and event.status != "stopped" and not self.quiet:
+            self.bell()
 
     async def run_action(self, action: str | Any, *args: Any, **kwargs: Any) -> bool:
         """Runs a key's or the palette's action; an error in it is a notification, never an exit."""
@@ -174,7 +184,9 @@ class MlpApp(App[int]):
         return self.focused
 
     def action_view(self, what: str) -> None:
-        self.notify(self.dashboard.change_view(what), timeout=1.5)
+        message = self.dashboard.change_view(what)
+        if message:
+            self.notify(message, timeout=1.5)
 
     def action_scale_lr(self, factor: float) -> None:
         name = self.focused_panel("[ or ] changes its learning rate").trainer

@@ -61,7 +61,7 @@ def run_dashboard(args: argparse.Namespace, config: RunConfig, jsonl: IO[str] | 
 
     convert_to = args.tensorboard if replay else None
     app = MlpApp(config, jsonl, args.workers, run_log=run_log, replay=replay, compare=compare,
-                 tensorboard=tensorboard, convert_to=convert_to)  # fmt: skip
+                 tensorboard=tensorboard, convert_to=convert_to, quiet=args.quiet)  # fmt: skip
     try:
         app.run()
     finally:

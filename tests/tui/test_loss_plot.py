@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from engine.history import debiased_ema
-from tui.widgets.loss_plot import Curve, PlotView, compact_number, curve_lines, y_ticks
 from tui.widgets.loss_series import CAPACITY, LossSeries
+from tui.widgets.plot_lines import Curve, PlotView, compact_number, curve_lines, y_ticks
 
 LINEAR = PlotView(log_scale=False)
 

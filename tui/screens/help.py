@@ -9,6 +9,8 @@ from textual.binding import Binding, BindingType
 
 from tui.screens.text import TextScreen
 
+KEY_NAMES = {"left_square_bracket": "[", "right_square_bracket": "]", "question_mark": "?",
+             "comma": ",", "full_stop": "."}  # fmt: skip
 EXTRA_KEYS = [
     ("tab / shift+tab", "next / previous panel"),
     ("ctrl+p", "command palette: the main actions by name"),
@@ -21,12 +23,12 @@ def key_lines(bindings: Iterable[BindingType], details: dict[str, str]) -> list[
     lines = []
     for binding in bindings:
         if isinstance(binding, Binding) and binding.description:
-            keys = binding.key.replace("left_square_bracket", "[").replace(
-                "right_square_bracket", "]"
-            )
+            keys = binding.key
+            for name, shown in KEY_NAMES.items():
+                keys = keys.replace(name, shown)
             detail = details.get(binding.action, "")
             what = f"{binding.description}: {detail}" if detail else binding.description
-            lines.append((keys.replace("question_mark", "?"), what))
+            lines.append((keys, what))
     return lines + EXTRA_KEYS
 
 

@@ -12,8 +12,16 @@ from engine.equivalence import equivalence
 from engine.history import LossLog
 from engine.replay import PastRun
 from tui.widgets.equivalence_panel import EquivalencePanel
-from tui.widgets.loss_plot import GHOST_COLOUR, SMOOTHING_STEPS, Curve, LossPlot, PlotView
+from tui.widgets.loss_plot import LossPlot
 from tui.widgets.loss_series import LossSeries
+from tui.widgets.plot_lines import (
+    CURSOR_STEP,
+    GHOST_COLOUR,
+    SMOOTHING_STEPS,
+    SPANS,
+    Curve,
+    PlotView,
+)
 from tui.widgets.trainer_panel import ALARMS, TrainerPanel
 
 
@@ -79,7 +87,10 @@ class Dashboard(Vertical):
         return ghosts + [replace(panel.curve, label=panel.trainer) for panel in self.panels()]
 
     def change_view(self, what: str) -> str:
-        """Applies a view key (log, x, smoothing, overlay, equivalence); says what it did."""
+        """Applies a view key (log, x, smoothing, zoom, cursor, overlay, equivalence); says what
+        it did ("" when the plot shows it well enough: a cursor's move)."""
+        if what in ("cursor_left", "cursor_right"):
+            return self.move_cursor(-1 if what == "cursor_left" else 1)
         if what == "overlay":
             self.toggle_class("-overlay")
             return "all trainers in one plot" if self.has_class("-overlay") else "one plot each"
@@ -95,10 +106,37 @@ class Dashboard(Vertical):
         elif what == "smoothing":
             index = SMOOTHING_STEPS.index(view.smoothing)  # off, 0.6, 0.9, 0.99, off…
             view = replace(view, smoothing=SMOOTHING_STEPS[(index + 1) % len(SMOOTHING_STEPS)])
+        elif what == "zoom":
+            view = replace(view, span=SPANS[(SPANS.index(view.span) + 1) % len(SPANS)])
         self.view = view
-        for plot in self.query(LossPlot):
-            plot.show(view=view)
+        for plot in self.query(LossPlot):  # each keeps its own cursor
+            plot.show(view=replace(view, cursor=plot.view.cursor))
         return describe_view(view)
+
+    def cursor_plot(self) -> LossPlot:
+        """The plot the cursor keys move on: the overlay, the focused panel's, or the first's."""
+        if self.has_class("-overlay"):
+            return self.overlay
+        focused = self.app.focused
+        if isinstance(focused, TrainerPanel):
+            return focused.plot
+        first = self.panels()[0]
+        first.focus()
+        return first.plot
+
+    def move_cursor(self, step: int) -> str:
+        """Shows the cursor at the right end, or moves it a step; past the right end it goes."""
+        plot = self.cursor_plot()
+        cursor = plot.view.cursor
+        if cursor is None:
+            moved: float | None = 1.0
+        else:
+            moved = round(cursor + step * CURSOR_STEP, 6)
+            moved = None if moved > 1 else max(0.0, moved)
+        plot.show(view=replace(plot.view, cursor=moved))
+        if cursor is None:
+            return ", and . move the cursor; past the right end it goes"
+        return "cursor hidden" if moved is None else ""
 
     def repaint(self) -> None:
         """A few times a second: redraw what changed and is shown."""
@@ -117,4 +155,5 @@ def describe_view(view: PlotView) -> str:
     scale = "log" if view.log_scale else "linear"
     axis = "by wall time" if view.by_time else "by iteration"
     smoothing = f"smoothing {view.smoothing:g}" if view.smoothing else "no smoothing"
-    return f"{scale} y, {axis}, {smoothing}"
+    shown = "every iteration" if view.span == 1 else f"the last {view.span:.0%} of iterations"
+    return f"{scale} y, {axis}, {smoothing}, {shown}"

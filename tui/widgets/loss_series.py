@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from engine.history import LossLog
 
 CAPACITY = 1024  # buckets kept; even, so a full store halves exactly
+RECENT = 16_384  # the latest values kept one by one: z's last 1% of 1.6M iterations, exactly
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,9 @@ class StoredPoints:
     lo: np.ndarray
     hi: np.ndarray
     mean: np.ndarray
+
+
+POINT_FIELDS = [field.name for field in fields(StoredPoints)]
 
 
 class LossSeries:
@@ -41,6 +46,7 @@ class LossSeries:
         self.bucket, self.filled, self.count = 1, 0, 0
         self.lo, self.hi, self.total, self.time = (np.empty(CAPACITY) for _ in range(4))
         self.tail, self.tail_times = np.empty(0), np.empty(0)  # not yet a whole bucket
+        self.recent, self.recent_times = np.empty(RECENT), np.empty(RECENT)  # value i at i % RECENT
         self.version += 1
 
     def load(self, log: LossLog) -> None:
@@ -55,6 +61,8 @@ class LossSeries:
         values = np.where(np.isfinite(values), values, np.nan)
         when = np.asarray(times if times is not None and len(times) == len(values) else
                           np.full(len(values), np.nan), dtype=np.float64)  # fmt: skip
+        into = np.arange(self.count, self.count + len(values))[-RECENT:] % RECENT
+        self.recent[into], self.recent_times[into] = values[-RECENT:], when[-RECENT:]
         self.count += len(values)
         self.tail = np.concatenate([self.tail, values])
         self.tail_times = np.concatenate([self.tail_times, when])
@@ -98,3 +106,16 @@ class LossSeries:
             hi=np.concatenate([self.hi[filled], self.tail]),
             mean=np.concatenate([self.total[filled] / self.bucket, self.tail]),
         )
+
+    def since(self, first_iter: float) -> StoredPoints:
+        """The points from first_iter on: each value while the latest RECENT hold them, else
+        the buckets (and the values not yet in one) that begin there or later."""
+        first = max(0, math.ceil(first_iter / self.stride))
+        if self.count - first > RECENT:
+            points = self.stored()
+            keep = points.iters >= first_iter
+            return StoredPoints(*(getattr(points, name)[keep] for name in POINT_FIELDS))
+        index = np.arange(first, self.count)
+        values = self.recent[index % RECENT]
+        return StoredPoints(index * self.stride, self.recent_times[index % RECENT], values,
+                            values, values)  # fmt: skip

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
 from engine.config import TrainerSpec
 from engine.events import LossPoints, TrainerEnded, TrainerPaused
 from engine.history import LossLog
-from tui.widgets.loss_plot import GHOST_COLOUR, TRAINER_COLOURS, Curve, LossPlot
+from tui.widgets.loss_plot import LossPlot
 from tui.widgets.loss_series import LossSeries
+from tui.widgets.plot_lines import GHOST_COLOUR, TRAINER_COLOURS, Curve
 
 # A state's colour goes in the subtitle's markup: changing a CSS class would restyle the whole
 # panel, plot included, and a pause key would wait for four plots to be redrawn.
@@ -38,12 +39,15 @@ class TrainerPanel(Vertical, can_focus=True):
         self.loss_log = LossLog(log_every)  # every K-th, for comparing, exporting and replaying
         self.curve = Curve(self.series, TRAINER_COLOURS[spec.name])  # the title names it
         self.progress = ProgressBar(total=iters, show_eta=False, id="progress")
+        self.eta = Static(id="eta")  # from the trainer's own it/s: a pause does not skew it
         self.stats = Static(id="stats")
         self.plot = LossPlot([self.curve], id="plot")
         self.restart(spec, iters, run_device)
 
     def compose(self) -> ComposeResult:
-        yield self.progress
+        with Horizontal(id="progress-row"):
+            yield self.progress
+            yield self.eta
         yield self.stats
         yield self.plot
 
@@ -152,7 +156,16 @@ class TrainerPanel(Vertical, can_focus=True):
         for state in ALARMS:
             self.set_class(self.state == state, f"-{state}")
         self.progress.update(progress=self.done)
+        self.eta.update(self.eta_line())
         self.stats.update(self.stats_line())
+
+    def eta_line(self) -> str:
+        """Time left at the trainer's last speed; '-' while it holds, nothing once it ended."""
+        if not self.active:
+            return ""
+        if self.state != "running" or self.rate <= 0:
+            return "eta -"
+        return f"eta {clock((self.iters - self.done) / self.rate)}"
 
     def stats_line(self) -> str:
         """Current loss, it/s and elapsed time, or why the trainer ended."""
@@ -166,3 +179,10 @@ class TrainerPanel(Vertical, can_focus=True):
         parts = [f"{self.state} after {self.done}/{self.iters} iterations", self.message,
                  self.details or ("no traceback" if self.state == "failed" else "")]  # fmt: skip
         return "\n\n".join(part for part in parts if part)
+
+
+def clock(seconds: float) -> str:
+    """65 -> '1:05', 7265 -> '2:01:05'."""
+    minutes, whole = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02}:{whole:02}" if hours else f"{minutes}:{whole:02}"
