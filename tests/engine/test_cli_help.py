@@ -17,11 +17,13 @@ else:
 
 GROUPS = {
     "run": ["--trainers", "--iters", "--lr", "--optimizer", "--init", "--no-bias", "--same-start",
-            "--dtype", "--device", "--graphs", "--matmul-precision", "--workers", "--config"],
-    "data": ["--n", "--d-in", "--hidden", "--d-out", "--seed", "--init-from"],
+            "--dtype", "--device", "--graphs", "--matmul-precision", "--workers", "--sweep",
+            "--config"],
+    "data": ["--n", "--d-in", "--hidden", "--d-out", "--seed", "--init-seed", "--init-scale",
+             "--init-from"],
     "output": ["--log-every", "--jsonl", "--log-dir", "--no-log", "--tensorboard",
                "--save-weights"],
-    "display": ["--headless", "--replay", "--compare", "--gradcheck"],
+    "display": ["--headless", "--replay", "--compare", "--gradcheck", "--quiet"],
     "web": ["--serve", "--host", "--port"],
 }  # fmt: skip
 
