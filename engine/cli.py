@@ -62,6 +62,15 @@ def _version() -> str:
         return "unknown (not installed: pip install -e .)"
 
 
+def _key(text: str) -> tuple[str, str]:
+    action, _, keys = text.partition("=")
+    if not action.strip() or not keys.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not ID=KEYS; accepted e.g. toggle-pause=f5 or quit=ctrl+q,q"
+        )
+    return action.strip(), keys.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The flags of `mlp-tui`, grouped for --help; the app takes the same ones to preset its run."""
     parser = _Parser(
@@ -176,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     display("--gradcheck", action="store_true", help="check the backward passes, print, exit")
     display("--quiet", action="store_true", help="no terminal bell when every trainer has ended")
+    display(
+        "--key",
+        type=_key,
+        action="append",
+        default=[],
+        metavar="ID=KEYS",
+        help="other keys for an action, by its binding id: toggle-pause=f5, quit=ctrl+q,q "
+        "(repeatable; the ids are in the README)",
+    )
     web("--serve", action="store_true", help="serve the dashboard as a web page, one app per tab")
     web("--host", default=None, help=f"address to listen on with --serve ({SERVE_HOST})")
     web("--port", type=_port, default=None, help=f"port to listen on with --serve ({SERVE_PORT})")

@@ -74,7 +74,7 @@ def _flag_values(action: argparse.Action, value: Any, where: str) -> list[str]:
         return [part for name, lr in value.items() for part in (flag, f"{name}={lr}")]
     if action.dest == "trainers" and isinstance(value, list):
         value = ",".join(str(name) for name in value)
-    if action.dest == "sweep" and isinstance(value, list):  # sweep = ["lr=1e-6,1e-5", "seed=0:3"]
+    if action.dest in ("sweep", "key") and isinstance(value, list):  # sweep = ["lr=1e-6", ...]
         return [part for axis in value for part in (flag, str(axis))]
     if isinstance(value, (bool, dict, list)):
         raise ConfigError(f"{where} must be a number or text, got {value!r}")

@@ -65,9 +65,12 @@ class MlpApp(App[int]):
         tensorboard: TensorBoardWriter | None = None,
         convert_to: Path | None = None,
         quiet: bool = False,
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.quiet = quiet  # no bell at the end of a run
+        if keymap:  # --key ID=KEYS: the user's keys for these actions
+            self.set_keymap(keymap)
         self.config = config
         self.autostart = autostart and replay is None
         self.jsonl = RecordWriter(jsonl, config.log_every) if jsonl else None

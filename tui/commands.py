@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
+from engine.config import ConfigError
+
 # (key, action, title: the footer's and the palette's, palette help: "" keeps it off the palette)
 # fmt: off
 ACTIONS = [
@@ -65,6 +67,22 @@ BINDINGS: list[BindingType] = [
     Binding("right,down", "app.focus_next", "Next panel", show=False, id="focus-next"),
     Binding("left,up", "app.focus_previous", "Previous panel", show=False, id="focus-previous"),
 ]
+
+IDS = [binding.id for binding in BINDINGS if isinstance(binding, Binding) and binding.id]
+
+
+def keymap(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """--key ID=KEYS pairs as Textual's keymap (binding id to keys), unknown ids refused.
+
+    Raises:
+        ConfigError: an id that no binding has, with the ones accepted.
+    """
+    for binding_id, _ in pairs:
+        if binding_id not in IDS:
+            raise ConfigError(f"--key: no action has the id {binding_id!r}; accepted: "
+                              f"{', '.join(IDS)}")  # fmt: skip
+    return dict(pairs)
+
 
 DETAILS = {action: help_text for _, action, _, help_text in ACTIONS}
 PALETTE = [(title, help_text, action) for _, action, title, help_text in ACTIONS if help_text]

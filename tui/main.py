@@ -61,7 +61,8 @@ def run_dashboard(args: argparse.Namespace, config: RunConfig, jsonl: IO[str] | 
 
     convert_to = args.tensorboard if replay else None
     app = MlpApp(config, jsonl, args.workers, run_log=run_log, replay=replay, compare=compare,
-                 tensorboard=tensorboard, convert_to=convert_to, quiet=args.quiet)  # fmt: skip
+                 tensorboard=tensorboard, convert_to=convert_to, quiet=args.quiet,
+                 keymap=args.keymap)  # fmt: skip
     try:
         app.run()
     finally:
@@ -81,6 +82,11 @@ def checked_input(
     if not (args.no_log or args.gradcheck):
         check_log_dir(args.log_dir)
     check_jsonl(args.jsonl)
+    args.keymap = {}
+    if args.key:  # only the dashboard has keys; tui.commands imports textual
+        from tui.commands import keymap
+
+        args.keymap = keymap(args.key)
     return args, config, replay, compare
 
 

@@ -23,7 +23,7 @@ GROUPS = {
              "--init-from"],
     "output": ["--log-every", "--jsonl", "--log-dir", "--no-log", "--tensorboard",
                "--save-weights"],
-    "display": ["--headless", "--replay", "--compare", "--gradcheck", "--quiet"],
+    "display": ["--headless", "--replay", "--compare", "--gradcheck", "--quiet", "--key"],
     "web": ["--serve", "--host", "--port"],
 }  # fmt: skip
 

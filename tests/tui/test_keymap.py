@@ -1,0 +1,27 @@
+"""--key ID=KEYS gives an action the user's keys (Textual's keymap); a wrong id is bad input."""
+
+from __future__ import annotations
+
+from engine.config import RunConfig, validate
+from tests.tui.conftest import SMALL, panels, wait_until
+from tui.app import MlpApp
+from tui.main import main
+
+
+async def test_a_remapped_key_pauses_every_trainer() -> None:
+    config = validate(RunConfig(**SMALL, iters=10**7, trainers=("numpy",)))  # type: ignore[arg-type]
+    app = MlpApp(config, None, "thread", keymap={"toggle-pause": "f5"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = panels(app)["numpy"]
+        await wait_until(pilot, lambda: panel.done > 5)
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: panel.state == "paused")
+        assert app.active_bindings["f5"].binding.id == "toggle-pause"  # the footer shows f5
+        await pilot.press("q")
+
+
+def test_an_unknown_binding_id_is_bad_input_with_the_ids_accepted(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code = main(["--headless", "--no-log", "--key", "pause-all=f5", "--log-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "'pause-all'" in err and "toggle-pause" in err
