@@ -232,3 +232,18 @@ def test_a_trainer_started_again_becomes_a_tensorboard_run_of_its_own(tmp_path) 
     reader.Reload()
     (text,) = reader.Tensors("settings/text_summary")
     assert "| lr | 2e-06 |" in text.tensor_proto.string_val[0].decode()
+
+
+def test_a_sweep_member_is_a_tensorboard_run_of_its_own(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    jsonl = tmp_path / "run.jsonl"
+    code = main(["--headless", "--no-log", "--n", "8", "--d-in", "12", "--hidden", "9",
+                 "--d-out", "5", "--iters", "30", "--trainers", "numpy", "--sweep", "lr=1e-4,1e-3",
+                 "--jsonl", str(jsonl), "--tensorboard", str(tmp_path / "tb")])  # fmt: skip
+    capsys.readouterr()
+    assert code == 0
+    records = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    (run,) = (tmp_path / "tb").iterdir()
+    for member in (0, 1):
+        mine = [(r["iter"], r["loss"]) for r in records if r.get("member") == member
+                and "loss" in r]  # fmt: skip
+        assert tensorboard_losses(run / "numpy" / f"member-{member}")[0] == as_float32(mine)
