@@ -81,10 +81,13 @@ def iteration_read(app: MlpApp) -> int:
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_cursor_reads_iteration_and_loss_off_the_focused_plot(size) -> None:  # type: ignore[no-untyped-def]
-    app = small_app(iters=10**7, trainers=("numpy", "torch-manual"))
+    # a run that ends at 600: the readout's length and the plot's points don't hang on speed
+    app = small_app(iters=600, trainers=("numpy", "torch-manual"))
     async with app.run_test(size=size) as pilot:
-        await paused_numpy(pilot, 500)
         panel = panels(app)["numpy"]
+        await wait_until(pilot, lambda: not any(p.active for p in panels(app).values()))
+        await wait_until(pilot, lambda: panel.plot.painted_versions == panel.plot.versions())
+        await redrawn(pilot)
         assert readout(app) == ""
         await pilot.press("full_stop")  # the first press shows it at the last point
         await redrawn(pilot)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
+from textual.app import App, ComposeResult
 
 from engine.history import debiased_ema
+from tui.widgets.loss_plot import LossPlot
 from tui.widgets.loss_series import CAPACITY, LossSeries
 from tui.widgets.plot_lines import Curve, PlotView, compact_number, curve_lines, y_ticks
 
@@ -73,6 +76,30 @@ def test_x_by_wall_time_uses_each_points_seconds_and_a_log_keeps_its_stride() ->
 
 def test_tick_labels_stay_short() -> None:
     ticks, labels = y_ticks(3e-24, 4e7, log=True, count=4)
-    assert labels[0] == "1e-24" and labels[-1] == "1e8" and len(labels) <= 4
+    assert labels[0] == "1e-23" and labels[-1] == "1e7" and len(labels) <= 4  # within the data
     assert all(low < high for low, high in itertools.pairwise(ticks))
     assert [compact_number(v) for v in (12, 1500, 2_000_000)] == ["12", "1.5k", "2M"]
+
+
+class OnePlot(App[None]):
+    def __init__(self, plot: LossPlot) -> None:
+        super().__init__()
+        self.plot = plot
+
+    def compose(self) -> ComposeResult:
+        yield self.plot
+
+
+@pytest.mark.parametrize("size", [(35, 7), (55, 13)])
+async def test_a_loss_spanning_decades_labels_its_y_axis_and_nothing_else(size) -> None:  # type: ignore[no-untyped-def]
+    series = LossSeries()
+    series.extend(np.geomspace(1500, 80, 4000).tolist())  # 1e2 and 1e3 in range, 1e1, 1e4 not
+    plot = LossPlot([Curve(series, (86, 182, 194))])
+    async with OnePlot(plot).run_test(size=size) as pilot:
+        await pilot.pause()
+        shown = [plot.render_line(y).text for y in range(plot.size.height)]
+    y_labels = [found.group(1) for line in shown if (found := re.match(r" *(\S+)┤", line))]
+    assert y_labels == ["1e3", "1e2"], shown
+    x_labels = shown[-1].split()
+    assert x_labels[0] == "0" and x_labels[-1] == "4k", shown
+    assert all(re.fullmatch(r"\d+(\.\d+)?k?", label) for label in x_labels), shown

@@ -54,8 +54,11 @@ class Line:
 
 
 def y_ticks(low: float, high: float, log: bool, count: int) -> tuple[list[float], list[str]]:
-    """Short tick labels: powers of ten on a log scale spanning decades, else 3 significant
-    digits (a linear scale, or a log one zoomed within a decade or two)."""
+    """Short tick labels between low and high: powers of ten on a log scale spanning decades,
+    else 3 significant digits (a linear scale, or a log one zoomed within a decade or two).
+
+    plotext scales the axis to the data and prints a tick outside it on the x labels' row.
+    """
     count = max(2, count)
     if high <= low:
         return [low], [short_number(low)]
@@ -64,7 +67,8 @@ def y_ticks(low: float, high: float, log: bool, count: int) -> tuple[list[float]
         spaced = np.geomspace if log else np.linspace
         ticks = spaced(low, high, count).tolist()
         return ticks, distinct_labels(ticks, short_number)
-    powers = sorted({round(power) for power in np.linspace(first, last, count)})
+    inside = [power for power in range(first, last + 1) if low <= 10.0**power <= high]  # >= 2
+    powers = sorted({round(power) for power in np.linspace(inside[0], inside[-1], count)})
     return [10.0**power for power in powers], [f"1e{power}" for power in powers]
 
 
