@@ -69,6 +69,7 @@ class MlpApp(App[int]):
     ) -> None:
         super().__init__()
         self.quiet = quiet  # no bell at the end of a run
+        self.keymap = keymap or {}
         if keymap:  # --key ID=KEYS: the user's keys for these actions
             self.set_keymap(keymap)
         self.config = config
@@ -258,7 +259,8 @@ class MlpApp(App[int]):
         self.push_screen(TextScreen(title, line))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.BINDINGS, commands.DETAILS))
+        bindings = commands.remapped(self.BINDINGS, self.keymap)  # the keys as --key made them
+        self.push_screen(HelpScreen(bindings, commands.DETAILS))
 
     async def action_quit(self) -> None:
         """q or ctrl+c."""

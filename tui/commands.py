@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.binding import Binding, BindingType
 
 from engine.config import ConfigError
@@ -82,6 +84,16 @@ def keymap(pairs: list[tuple[str, str]]) -> dict[str, str]:
             raise ConfigError(f"--key: no action has the id {binding_id!r}; accepted: "
                               f"{', '.join(IDS)}")  # fmt: skip
     return dict(pairs)
+
+
+def remapped(bindings: list[BindingType], keys: dict[str, str]) -> list[BindingType]:
+    """The bindings with the keys a keymap gives them, for the help screen to list."""
+    return [
+        replace(binding, key=keys[binding.id])
+        if isinstance(binding, Binding) and binding.id in keys
+        else binding
+        for binding in bindings
+    ]
 
 
 DETAILS = {action: help_text for _, action, _, help_text in ACTIONS}

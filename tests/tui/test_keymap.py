@@ -17,6 +17,10 @@ async def test_a_remapped_key_pauses_every_trainer() -> None:
         await pilot.press("f5")
         await wait_until(pilot, lambda: panel.state == "paused")
         assert app.active_bindings["f5"].binding.id == "toggle-pause"  # the footer shows f5
+        await pilot.press("question_mark")
+        assert any(line.startswith("f5 ") and "Pause/resume" in line
+                   for line in app.screen.text.splitlines())  # type: ignore[attr-defined]  # fmt: skip
+        await pilot.press("escape")
         await pilot.press("q")
 
 
