@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from engine.cli import build_parser, with_device
+from engine.cli import with_device
 from engine.config import RunConfig, changed_trainers
 from engine.devices import DeviceInfo, list_devices
 from engine.events import Event, TrainerEnded
@@ -26,25 +26,19 @@ from engine.records import RecordWriter
 from engine.replay import PastRun, problems_notice
 from engine.runlog import RunLog
 from engine.runner import Runner
-from engine.runspec import command_line
 from tui import commands
-from tui.export import export_run
+from tui.lab_actions import LabActions
 from tui.messages import DevicesFound, EngineEvent
 from tui.outputs import ask_for_weights, convert_replay, write_weights
-from tui.screens.code import CodeScreen
 from tui.screens.controls import ControlsScreen
 from tui.screens.devices import DeviceScreen
-from tui.screens.gradcheck import GradcheckScreen
-from tui.screens.help import HelpScreen
-from tui.screens.text import TextScreen
 from tui.trainer_control import TrainerControl
 from tui.widgets.dashboard import Dashboard
-from tui.widgets.trainer_panel import TrainerPanel
 
 REPAINT_SECONDS = 0.5
 
 
-class MlpApp(App[int]):
+class MlpApp(LabActions):
     """The dashboard: one live panel per trainer, keyboard first."""
 
     CSS_PATH = "app.tcss"
@@ -181,17 +175,6 @@ class MlpApp(App[int]):
     def action_restart_focused(self) -> None:
         self.start_trainers([self.focused_panel("R restarts its trainer").trainer])
 
-    def focused_panel(self, what: str) -> TrainerPanel:
-        """The panel with focus, or an error that says how to focus one."""
-        if not isinstance(self.focused, TrainerPanel):
-            raise LookupError(f"focus a panel first (tab), then {what}")
-        return self.focused
-
-    def action_view(self, what: str) -> None:
-        message = self.dashboard.change_view(what)
-        if message:
-            self.notify(message, timeout=1.5)
-
     def action_scale_lr(self, factor: float) -> None:
         name = self.focused_panel("[ or ] changes its learning rate").trainer
         lr = self.config.spec(name).lr * factor
@@ -228,39 +211,8 @@ class MlpApp(App[int]):
         self.start_trainers(torch_names, config)
         self.notify(f"torch trainers moving to {device}; numpy stays on CPU", timeout=3)
 
-    def action_gradcheck(self) -> None:
-        self.push_screen(GradcheckScreen(self.config))
-
-    def action_code(self) -> None:
-        self.push_screen(CodeScreen(self.config.trainers))
-
-    def action_export(self) -> None:
-        folder = self.run_log.path if self.run_log is not None else Path.cwd()
-        logs = {panel.trainer: panel.loss_log for panel in self.dashboard.panels()}
-        try:
-            paths = export_run(self, logs, folder)
-        except OSError as error:
-            self.notify(f"could not export to {folder}: {error.strerror}", severity="error")
-            return
-        self.notify("wrote " + " and ".join(str(path) for path in paths), timeout=6)
-
     def action_save_weights(self) -> None:
         ask_for_weights(self)
-
-    def action_details(self) -> None:
-        panel = self.focused_panel("i shows its trainer's details")
-        self.push_screen(TextScreen(f"{panel.trainer}: {panel.state}", panel.details_text()))
-
-    def action_command_line(self) -> None:
-        outputs = {"tensorboard": self.tensorboard.root if self.tensorboard else None}
-        line = command_line(self.config, build_parser(), outputs)
-        self.copy_to_clipboard(line)
-        title = "The command that runs this again (also in the clipboard, if the terminal lets)"
-        self.push_screen(TextScreen(title, line))
-
-    def action_help(self) -> None:
-        bindings = commands.remapped(self.BINDINGS, self.keymap)  # the keys as --key made them
-        self.push_screen(HelpScreen(bindings, commands.DETAILS))
 
     async def action_quit(self) -> None:
         """q or ctrl+c."""

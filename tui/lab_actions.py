@@ -1,0 +1,74 @@
+"""Provides the app's keys that look at a run rather than change it: views, the gradient check,
+the code, export, a trainer's details, the command line and help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+
+from engine.cli import build_parser
+from engine.config import RunConfig
+from engine.export.tensorboard import TensorBoardWriter
+from engine.runlog import RunLog
+from engine.runspec import command_line
+from tui import commands
+from tui.export import export_run
+from tui.screens.code import CodeScreen
+from tui.screens.gradcheck import GradcheckScreen
+from tui.screens.help import HelpScreen
+from tui.screens.text import TextScreen
+from tui.widgets.dashboard import Dashboard
+from tui.widgets.trainer_panel import TrainerPanel
+
+
+class LabActions(App[int]):
+    """The lab's actions, mixed into the app (tui/app.py), which sets these attributes."""
+
+    config: RunConfig
+    dashboard: Dashboard
+    run_log: RunLog | None
+    tensorboard: TensorBoardWriter | None
+    keymap: dict[str, str]
+
+    def focused_panel(self, what: str) -> TrainerPanel:
+        """The panel with focus, or an error that says how to focus one."""
+        if not isinstance(self.focused, TrainerPanel):
+            raise LookupError(f"focus a panel first (tab), then {what}")
+        return self.focused
+
+    def action_view(self, what: str) -> None:
+        message = self.dashboard.change_view(what)
+        if message:
+            self.notify(message, timeout=1.5)
+
+    def action_gradcheck(self) -> None:
+        self.push_screen(GradcheckScreen(self.config))
+
+    def action_code(self) -> None:
+        self.push_screen(CodeScreen(self.config.trainers))
+
+    def action_export(self) -> None:
+        folder = self.run_log.path if self.run_log is not None else Path.cwd()
+        logs = {panel.trainer: panel.loss_log for panel in self.dashboard.panels()}
+        try:
+            paths = export_run(self, logs, folder)
+        except OSError as error:
+            self.notify(f"could not export to {folder}: {error.strerror}", severity="error")
+            return
+        self.notify("wrote " + " and ".join(str(path) for path in paths), timeout=6)
+
+    def action_details(self) -> None:
+        panel = self.focused_panel("i shows its trainer's details")
+        self.push_screen(TextScreen(f"{panel.trainer}: {panel.state}", panel.details_text()))
+
+    def action_command_line(self) -> None:
+        outputs = {"tensorboard": self.tensorboard.root if self.tensorboard else None}
+        line = command_line(self.config, build_parser(), outputs)
+        self.copy_to_clipboard(line)
+        title = "The command that runs this again (also in the clipboard, if the terminal lets)"
+        self.push_screen(TextScreen(title, line))
+
+    def action_help(self) -> None:
+        bindings = commands.remapped(self.BINDINGS, self.keymap)  # the keys as --key made them
+        self.push_screen(HelpScreen(bindings, commands.DETAILS))
