@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from engine.config import RunConfig
-from engine.events import FAILED, Event, LossPoints, TrainerEnded
+from engine.events import FAILED, STOPPED, Event, LossPoints, TrainerEnded
 from engine.export.weights import WeightsKeeper, save_final
 from engine.loop import WEIGHTS_ALWAYS, WEIGHTS_NEVER
 from engine.records import RecordSink, RecordWriter
@@ -139,7 +139,11 @@ def run_headless(
         _drain(events, progress, sinks, live)
     except (KeyboardInterrupt, Interrupted) as stop:
         interrupted = stop.code if isinstance(stop, Interrupted) else 130
-        runner.stop()
+        runner.stop()  # every started trainer has sent its end by the time this returns
+        _drain(events, progress, sinks, live, wait=False)
+        for name in config.trainers:  # a signal during start: some never began
+            if name not in progress.ended:
+                events.put(TrainerEnded(name, STOPPED, 0, None, 0.0, "stopped before it started"))
         _drain(events, progress, sinks, live)
     runner.stop()  # every worker has reported its end; wait for the threads themselves
     live.show(progress.lines(), force=True)
@@ -167,12 +171,19 @@ def _save_weights(keeper: WeightsKeeper, config: RunConfig, folder: Path, quiet:
 
 
 def _drain(
-    events: queue.Queue[Event], progress: Progress, sinks: list[RecordSink], live: _LiveLines
+    events: queue.Queue[Event],
+    progress: Progress,
+    sinks: list[RecordSink],
+    live: _LiveLines,
+    wait: bool = True,
 ) -> None:
+    """Takes events until every trainer has ended, or (wait=False) until none is queued."""
     while not progress.finished:
         try:
-            event = events.get(timeout=PROGRESS_SECONDS)
+            event = events.get(timeout=PROGRESS_SECONDS) if wait else events.get_nowait()
         except queue.Empty:
+            if not wait:
+                return
             live.show(progress.lines())
             continue
         progress.update(event)

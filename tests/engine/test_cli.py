@@ -327,3 +327,35 @@ def test_a_fault_inside_the_gradient_check_is_one_line_and_exit_1(capsys, monkey
     assert (code, out) == (1, "")
     assert err == "mlp-tui: the gradient check failed: RuntimeError: CUDA error: an illegal " \
         "memory access was encountered\n"  # fmt: skip
+
+
+def test_a_signal_while_the_trainers_start_ends_the_run_and_reports_each(
+    capsys,  # type: ignore[no-untyped-def]
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import signal
+
+    import engine.headless
+    from engine.runner import Runner
+
+    class SignalledWhileStarting(Runner):
+        def start(self, names=None, config=None):  # type: ignore[no-untyped-def]
+            super().start(["numpy"])  # the first child spawned, then SIGTERM arrives
+            raise engine.headless.Interrupted(15)
+
+    monkeypatch.setattr(engine.headless, "Runner", SignalledWhileStarting)
+
+    def hung(_signum, _frame):  # type: ignore[no-untyped-def]
+        raise TimeoutError("the run hung after a signal during start")
+
+    previous = signal.signal(signal.SIGALRM, hung)  # fails the test rather than hanging it
+    signal.alarm(60)
+    try:
+        code = main(["--headless", *SMALL, "--iters", "100000", "--trainers", "numpy,torch-manual"])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    out = capsys.readouterr().out
+    assert code == 143
+    rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[1:] if line.strip()}
+    assert rows == {"numpy": "stopped", "torch-manual": "stopped"}
