@@ -229,7 +229,7 @@ def with_device(config: RunConfig, running: RunConfig | None = None) -> RunConfi
     Args:
         running: the run these settings replace (its device memory is counted as free).
     """
-    if config.device == "cpu" or all(name == "numpy" for name in config.trainers):
+    if config.device == "cpu" or not config.torch_trainers:
         return config
     from engine.devices import check_device_memory, resolve_device
 

@@ -71,6 +71,11 @@ class RunConfig:
     init_scale: float = 1.0
 
     @property
+    def torch_trainers(self) -> tuple[str, ...]:
+        """The chosen trainers that run on torch, and so on the run's device: all but numpy."""
+        return tuple(name for name in self.trainers if name != "numpy")
+
+    @property
     def member_count(self) -> int:
         """How many members each trainer trains at once: 1 without a sweep."""
         return math.prod(len(values) for _, values in self.sweep)
@@ -161,9 +166,8 @@ def check_device_features(config: RunConfig) -> None:
         raise ConfigError(
             f"--graphs on needs a CUDA device, not {config.device!r}; accepted: auto, off"
         )
-    torch_trainers = [name for name in config.trainers if name != "numpy"]
     if config.device.startswith("mps") and any(
-        config.trainer_dtype(name) == "float64" for name in torch_trainers
+        config.trainer_dtype(name) == "float64" for name in config.torch_trainers
     ):
         raise ConfigError(
             "MPS has no float64 (the gradient check and --dtype float64 need it); "

@@ -80,10 +80,6 @@ def check_device_memory(config: RunConfig, running: RunConfig | None = None) -> 
     free, _total = torch.cuda.mem_get_info(torch.device(config.device))
     held = 0
     if running is not None and running.device == config.device:
-        held = estimated_bytes(running, _torch_trainers(running))
-    need = estimated_bytes(config, _torch_trainers(config))
+        held = estimated_bytes(running, running.torch_trainers)
+    need = estimated_bytes(config, config.torch_trainers)
     check_fits(config, need, int(free), config.device, held)
-
-
-def _torch_trainers(config: RunConfig) -> tuple[str, ...]:
-    return tuple(name for name in config.trainers if name != "numpy")

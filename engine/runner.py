@@ -95,7 +95,7 @@ class Runner:
             }
             self.workers.update(fresh)
             threads = max(1, usable_cores() // max(1, len(self.running())))
-            uses_torch = any(name != "numpy" for name in self.config.trainers)
+            uses_torch = bool(self.config.torch_trainers)
             if self.mode == "thread":
                 limit_threads(threads, uses_torch)
             for name, worker in fresh.items():

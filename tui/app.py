@@ -207,8 +207,7 @@ class MlpApp(LabActions):
         except Exception as error:  # a device that vanished, or arrays that don't fit on it
             self.notify(f"not moved to {device}: {describe(error)}", severity="error", timeout=8)
             return
-        torch_names = [name for name in config.trainers if name != "numpy"]
-        self.start_trainers(torch_names, config)
+        self.start_trainers(config.torch_trainers, config)
         self.notify(f"torch trainers moving to {device}; numpy stays on CPU", timeout=3)
 
     def action_save_weights(self) -> None:
