@@ -50,6 +50,14 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool]) -> None:
         loop_time += 0.02
 
 
+async def paused_app(pilot: Pilot, app: MlpApp) -> dict[str, int]:
+    """Waits for every trainer to make progress, pauses them all; returns where each held."""
+    await wait_until(pilot, lambda: all(p.done > 5 for p in panels(app).values()))
+    await pilot.press("space")
+    await wait_until(pilot, lambda: all(p.state == "paused" for p in panels(app).values()))
+    return {name: panel.done for name, panel in panels(app).items()}
+
+
 def panels(app: MlpApp) -> dict[str, TrainerPanel]:
     return {panel.trainer: panel for panel in app.query(TrainerPanel)}
 

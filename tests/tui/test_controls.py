@@ -6,7 +6,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from engine.devices import DeviceInfo
-from tests.tui.conftest import notifications, panels, small_app, wait_until
+from tests.tui.conftest import notifications, panels, paused_app, small_app, wait_until
 from tui.app import MlpApp
 from tui.screens.controls import ControlsScreen
 from tui.screens.devices import DeviceScreen
@@ -41,10 +41,7 @@ async def test_a_learning_rate_change_restarts_only_that_trainer() -> None:
     app = small_app(iters=10**6, trainers=("numpy", "torch-manual"))
     async with app.run_test(size=(100, 30)) as pilot:
         numpy_panel, torch_panel = panels(app)["numpy"], panels(app)["torch-manual"]
-        await wait_until(pilot, lambda: numpy_panel.done > 5 and torch_panel.done > 5)
-        await pilot.press("space")
-        await wait_until(pilot, lambda: torch_panel.state == numpy_panel.state == "paused")
-        held_at = torch_panel.done
+        held_at = (await paused_app(pilot, app))["torch-manual"]
         await pilot.press("c")
         await type_into(pilot, app, "field-lr--numpy", "2e-6")
         await pilot.press("ctrl+s")

@@ -8,20 +8,12 @@ import threading
 from textual.pilot import Pilot
 from textual.widgets import Select
 
-from tests.tui.conftest import notifications, panels, small_app, wait_until
+from tests.tui.conftest import notifications, panels, paused_app, small_app, wait_until
 from tui.app import MlpApp
 from tui.commands import ACTIONS
 from tui.screens.controls import ControlsScreen
 
 SGD = ("numpy", "torch-manual", "torch-optim")
-
-
-async def paused_app(pilot: Pilot, app: MlpApp) -> dict[str, int]:
-    """Waits for every trainer to make progress, pauses them all; returns where each held."""
-    await wait_until(pilot, lambda: all(p.done > 5 for p in panels(app).values()))
-    await pilot.press("space")
-    await wait_until(pilot, lambda: all(p.state == "paused" for p in panels(app).values()))
-    return {name: panel.done for name, panel in panels(app).items()}
 
 
 def held(app: MlpApp) -> dict[str, tuple[str, int]]:
