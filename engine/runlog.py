@@ -40,6 +40,11 @@ def check_log_dir(log_dir: Path) -> None:
         )
 
 
+def new_run_id() -> str:
+    """A run's name, its log folder's and TensorBoard's: its start time and six hex digits."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+
+
 class RunLog:
     """Writes `<log_dir>/<time>-<id>/config.json` and `losses.jsonl`, flushed with every batch.
 
@@ -52,7 +57,7 @@ class RunLog:
 
     def __init__(self, config: RunConfig, log_dir: Path) -> None:
         check_log_dir(log_dir)
-        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+        name = new_run_id()
         self.path = log_dir / name
         try:
             self.path.mkdir(parents=True)

@@ -5,16 +5,9 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import secrets
-import time
 from pathlib import Path
 
 from engine.config import ConfigError
-
-
-def new_run_id() -> str:
-    """A run's name when it has no run log to lend one: its start time and six hex digits."""
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
 
 
 def check_output_dir(path: Path, flag: str) -> None:

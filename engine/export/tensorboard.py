@@ -21,9 +21,9 @@ from typing import Any
 from engine.cli import build_parser
 from engine.config import RunConfig
 from engine.events import Event, LossPoints, TrainerStarted
-from engine.export.outputs import new_run_id
 from engine.records import loss_records
 from engine.replay import PastRun
+from engine.runlog import new_run_id
 from engine.runspec import command_line
 
 FLUSH_SECONDS = 1  # how often the SummaryWriter's own thread writes what it has queued
