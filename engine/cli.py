@@ -290,8 +290,8 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]
     if args.gradcheck and (args.replay or args.compare or args.jsonl):
         raise ConfigError("--gradcheck prints its table and exits; leave out --replay, "
                           "--compare and --jsonl")  # fmt: skip
-    if args.sweep and (args.gradcheck or not args.headless):
-        raise ConfigError("--sweep trains headless for now: add --headless, leave out --gradcheck")
+    if args.sweep and args.gradcheck:
+        raise ConfigError("--gradcheck checks one network per trainer, not a sweep: leave one out")
     if args.sweep and args.save_weights:
         raise ConfigError("--save-weights writes one network per trainer, not a sweep's members; "
                           "leave out one of them")  # fmt: skip

@@ -149,3 +149,38 @@ def equivalence(
             )
         )
     return Report(reference, tuple(comparisons))
+
+
+def family_equivalence(
+    config: RunConfig,
+    logs: dict[str, list[LossLog]],
+    broken: list[dict[str, int]],
+) -> Report:
+    """A sweep, member by member: each trainer's member k against the reference's member k.
+
+    Each trainer's row is its member that parts first, or else differs most, named in the row.
+    broken[k]: where member k of each trainer diverged.
+    """
+    from engine.sweep.spec import members as sweep_members
+
+    worst: dict[str, Comparison] = {}
+    report = Report()
+    for member in sweep_members(config):
+        k, values = member.index, member.values
+        single = replace(config, sweep=(), lr=dict.fromkeys(config.trainers, values["lr"])
+                         if "lr" in values else config.lr)  # fmt: skip
+        report = equivalence(single, {name: logs[name][k] for name in logs}, broken[k])
+        for found in report.comparisons:
+            named = replace(found, trainer=f"{found.trainer} (worst: member {k})")
+            if found.trainer not in worst or _worse(named, worst[found.trainer]):
+                worst[found.trainer] = named
+    return replace(report, comparisons=tuple(worst.values()))
+
+
+def _worse(one: Comparison, other: Comparison) -> bool:
+    """Whether one comparison is the worse: it parts earlier, or differs more."""
+    if (one.parted_at is None) != (other.parted_at is None):
+        return one.parted_at is not None
+    if one.parted_at is not None and other.parted_at is not None:
+        return one.parted_at < other.parted_at
+    return one.worst > other.worst

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engine.config import RunConfig
 from engine.data import Dataset, Params
@@ -35,6 +35,24 @@ class LossPoints:
     def next_iter(self) -> int:
         """The iteration after the last one in this batch."""
         return self.first_iter + len(self.losses)
+
+
+@dataclass(frozen=True)
+class FamilyPoints:
+    """A sweep's batch: the points of every member still running, for the same iterations.
+
+    One message for the whole family, however many members: a per-member message each batch
+    would cost the pipe and the app's event loop as much as the training.
+    """
+
+    trainer: str
+    points: tuple[LossPoints, ...]
+    run: int = 0
+
+    @property
+    def next_iter(self) -> int:
+        """The iteration after the batch (the furthest member's)."""
+        return max((points.next_iter for points in self.points), default=0)
 
 
 @dataclass(frozen=True)
@@ -95,4 +113,11 @@ class Weights:
     run: int = 0
 
 
-Event = LossPoints | TrainerPaused | TrainerEnded | TrainerStarted | Weights
+Event = LossPoints | FamilyPoints | TrainerPaused | TrainerEnded | TrainerStarted | Weights
+
+
+def single_events(event: Event) -> list[Event]:
+    """The event as the record writers take it: a family's batch as each member's points."""
+    if isinstance(event, FamilyPoints):
+        return [replace(points, run=event.run) for points in event.points]
+    return [event]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from engine.config import RunConfig
-from engine.events import FAILED, STOPPED, Event, LossPoints, TrainerEnded
+from engine.events import FAILED, STOPPED, Event, LossPoints, TrainerEnded, single_events
 from engine.export.weights import WeightsKeeper, save_final
 from engine.loop import WEIGHTS_ALWAYS, WEIGHTS_NEVER
 from engine.records import RecordSink, RecordWriter
@@ -186,7 +186,8 @@ def _drain(
                 return
             live.show(progress.lines())
             continue
-        progress.update(event)
-        for sink in sinks:
-            sink.write(event)
+        for single in single_events(event):  # a sweep's batch: each member's points
+            progress.update(single)
+            for sink in sinks:
+                sink.write(single)
         live.show(progress.lines())

@@ -28,6 +28,27 @@ class PastRun:
     specs: dict[str, TrainerSpec] = field(default_factory=dict)
     iters: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    members: dict[str, dict[int, LossLog]] = field(default_factory=dict)  # a sweep's, by number
+    member_ends: dict[str, dict[int, str]] = field(default_factory=dict)  # done, diverged...
+
+    def named_logs(self) -> dict[str, LossLog]:
+        """Every kept history by its name: `numpy`, or in a sweep `numpy/member-3`."""
+        named: dict[str, LossLog] = {}
+        for name in self.config.trainers:  # in the run's order, whichever trainer logged first
+            if name in self.logs:
+                named[name] = self.logs[name]
+            logs = sorted(self.members.get(name, {}).items())
+            named.update({f"{name}/member-{k}": log for k, log in logs})
+        return named
+
+    def trainer_log(self, name: str) -> LossLog | None:
+        """The trainer's history; in a sweep, its best member's (the lowest last loss)."""
+        if name in self.logs:
+            return self.logs[name]
+        ends = self.member_ends.get(name, {})
+        finished = [log for k, log in self.members.get(name, {}).items()
+                    if log.size and ends.get(k) != "diverged"]  # fmt: skip
+        return min(finished, key=lambda log: float(log.losses[-1]), default=None)
 
 
 def config_from_record(record: dict[str, Any]) -> RunConfig:
@@ -35,6 +56,7 @@ def config_from_record(record: dict[str, Any]) -> RunConfig:
     names = {item.name for item in dataclasses.fields(RunConfig)}
     values = {key: value for key, value in record.items() if key in names}
     values["trainers"] = tuple(values.get("trainers", ()))
+    values["sweep"] = tuple((name, tuple(axis)) for name, axis in values.get("sweep", ()))
     if values.get("init_from") is not None:
         values["init_from"] = Path(values["init_from"])
     return validate(RunConfig(**values), fits_here=False)
@@ -86,6 +108,8 @@ def _take_record(past: PastRun, record: dict[str, Any]) -> None:
         _take_start(past, name, record)
     elif event == "notice":  # a note with a batch (graphs off, say), not an end
         return
+    elif event is not None and "member" in record:
+        past.member_ends.setdefault(name, {})[int(record["member"])] = str(event)
     elif event is not None:
         past.ends[name] = record
     else:
@@ -106,16 +130,28 @@ def _take_start(past: PastRun, name: str, record: dict[str, Any]) -> None:
 
 
 def _restart(past: PastRun, name: str) -> None:
-    past.ends.pop(name, None)
-    past.logs[name] = LossLog(past.config.log_every)
+    for kept in (past.ends, past.members, past.member_ends, past.logs):
+        kept.pop(name, None)
+    if past.config.sweep:
+        past.members[name] = {}
+    else:
+        past.logs[name] = LossLog(past.config.log_every)
 
 
 def _take_loss(past: PastRun, name: str, record: dict[str, Any]) -> None:
     iteration, loss = int(record["iter"]), float(record["loss"])
-    log = past.logs.get(name)
-    if log is None or (iteration == 0 and log.size):  # first, or restarted without a record
-        _restart(past, name)
-        log = past.logs[name]
+    member = record.get("member")
+    log = past.logs.get(name) if member is None else past.members.get(name, {}).get(int(member))
+    first = log is None and member in (None, 0)
+    if iteration == 0 and (first or (log is not None and log.size)):
+        _restart(past, name)  # first, or restarted without a record
+        log = None
+    if log is None:
+        log = LossLog(past.config.log_every)
+        if member is None:
+            past.logs[name] = log
+        else:
+            past.members.setdefault(name, {})[int(member)] = log
     expected = log.size * log.every
     if iteration % log.every or not expected <= iteration < past.iters[name]:
         raise ValueError(f"iteration {iteration} out of place")

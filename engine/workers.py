@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.config import RunConfig, TrainerSpec
 from engine.data import Start
-from engine.events import FAILED, STOPPED, Event, LossPoints, TrainerEnded
+from engine.events import FAILED, STOPPED, Event, FamilyPoints, LossPoints, TrainerEnded
 from engine.loop import Gate, run_trainer
 
 WORKER_MODES = ("thread", "process")
@@ -189,7 +189,7 @@ class ProcessWorker:
             except (EOFError, OSError):
                 break
             self.emit(event)
-            if isinstance(event, LossPoints):
+            if isinstance(event, (LossPoints, FamilyPoints)):
                 next_iter = event.next_iter
             elif isinstance(event, TrainerEnded):
                 self.process.join()

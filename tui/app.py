@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static
 from engine.cli import with_device
 from engine.config import RunConfig, changed_trainers
 from engine.devices import DeviceInfo, list_devices
-from engine.events import Event, TrainerEnded
+from engine.events import Event, TrainerEnded, single_events
 from engine.export.tensorboard import TensorBoardWriter
 from engine.export.weights import WeightsKeeper
 from engine.loop import WEIGHTS_IF_FINISHED, describe
@@ -133,9 +133,10 @@ class MlpApp(LabActions):
         event = message.event
         if not self.control.take(event):
             return  # left over from a run the user replaced
-        for sink in (self.jsonl, self.run_log, self.tensorboard):
-            if sink is not None:
-                sink.write(event)
+        for single in single_events(event):  # a sweep's batch: each member's points
+            for sink in (self.jsonl, self.run_log, self.tensorboard):
+                if sink is not None:
+                    sink.write(single)
         if self.weights.take(event):
             write_weights(self)
         if isinstance(event, TrainerEnded):

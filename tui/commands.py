@@ -25,6 +25,7 @@ ACTIONS = [
     ("z", "view('zoom')", "Zoom", "Show every iteration, the last 10% or the last 1%"),
     ("comma", "view('cursor_left')", "Cursor left", "Cursor on the focused plot, a step left"),
     ("full_stop", "view('cursor_right')", "Cursor right", "A step right; past the end it goes"),
+    ("m", "sweep_view", "Sweep view", "A sweep's final loss against the swept value, all trainers"),
     ("e", "view('equivalence')", "Equivalence", "Each trainer's loss against numpy's"),
     ("g", "gradcheck", "Gradient check", "Backward passes against finite differences"),
     ("v", "code", "Code", "Each trainer's step as source, side by side"),

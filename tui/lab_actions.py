@@ -17,6 +17,7 @@ from tui.export import export_run
 from tui.screens.code import CodeScreen
 from tui.screens.gradcheck import GradcheckScreen
 from tui.screens.help import HelpScreen
+from tui.screens.sweep import SweepScreen
 from tui.screens.text import TextScreen
 from tui.widgets.dashboard import Dashboard
 from tui.widgets.trainer_panel import TrainerPanel
@@ -42,7 +43,15 @@ class LabActions(App[int]):
         if message:
             self.notify(message, timeout=1.5)
 
+    def action_sweep_view(self) -> None:
+        families = self.dashboard.families
+        if not families():
+            raise LookupError("no sweep runs: start one with --sweep lr=1e-7:1e-4:16, or in c")
+        self.push_screen(SweepScreen(families, self.dashboard.view.smoothing))
+
     def action_gradcheck(self) -> None:
+        if self.config.sweep:
+            raise LookupError("the gradient check checks one network per trainer, not a sweep")
         self.push_screen(GradcheckScreen(self.config))
 
     def action_code(self) -> None:
@@ -50,7 +59,9 @@ class LabActions(App[int]):
 
     def action_export(self) -> None:
         folder = self.run_log.path if self.run_log is not None else Path.cwd()
-        logs = {panel.trainer: panel.loss_log for panel in self.dashboard.panels()}
+        logs = {
+            name: log for panel in self.dashboard.panels() for name, log in panel.logs().items()
+        }
         try:
             paths = export_run(self, logs, folder)
         except OSError as error:

@@ -22,6 +22,11 @@ def ask_for_weights(app: MlpApp) -> None:
     if not app.control.current_run:
         app.notify("No trainer has started: there are no weights to save.")
         return
+    if app.config.sweep:
+        app.notify("k saves one network per trainer, not a sweep's members: run the member "
+                   "you want alone (y shows the command), then press k",
+                   severity="warning")  # fmt: skip
+        return
     asked = app.weights.ask(app.control.current_run)
     app.runner.ask_weights(asked)
     if not asked:  # every trainer has ended, and sent its weights as it did

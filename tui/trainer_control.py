@@ -12,7 +12,14 @@ from textual.app import App
 from textual.css.query import NoMatches
 
 from engine.config import RunConfig
-from engine.events import Event, LossPoints, TrainerEnded, TrainerPaused, TrainerStarted
+from engine.events import (
+    Event,
+    FamilyPoints,
+    LossPoints,
+    TrainerEnded,
+    TrainerPaused,
+    TrainerStarted,
+)
 from engine.loop import describe
 from engine.runner import Runner
 from tui.widgets.dashboard import Dashboard
@@ -51,6 +58,8 @@ class TrainerControl:
             self.dashboard.start(event.trainer, event.config)
         elif isinstance(event, LossPoints):
             panel.take_points(event)
+        elif isinstance(event, FamilyPoints):
+            panel.take_family(event)
         elif isinstance(event, TrainerPaused):
             panel.take_paused(event)
         elif isinstance(event, TrainerEnded):

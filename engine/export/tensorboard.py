@@ -61,16 +61,16 @@ def _add_losses(writer: Any, points: Iterable[tuple[int, float, float]]) -> None
 
 
 def convert_run(past: PastRun, root: Path) -> list[Path]:
-    """Writes a past run's logged losses as `root/<run folder's name>/<trainer>`; returns those.
+    """Writes a past run's logged losses as `root/<run folder's name>/<trainer>` (a sweep's as
+    `<trainer>/member-k`, as a live run writes them); returns those folders.
 
     Wall times are the run log's start (its config.json's time) plus each record's seconds.
     """
     base = (past.path / "config.json").stat().st_mtime
     folders = []
-    for trainer in (name for name in past.config.trainers if name in past.logs):
-        log = past.logs[trainer]
-        folder = root / past.path.resolve().name / trainer
-        writer = _open_run(folder, past.config, trainer)
+    for run, log in past.named_logs().items():  # numpy, or a sweep's numpy/member-3
+        folder = root / past.path.resolve().name / run
+        writer = _open_run(folder, past.config, run.split("/")[0])
         times = [base + (t if math.isfinite(t) else 0.0) for t in log.times.tolist()]
         _add_losses(writer, zip(log.iters.tolist(), log.losses.tolist(), times, strict=True))
         writer.close()

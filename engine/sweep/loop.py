@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from engine.config import RunConfig
-from engine.events import DIVERGED, Event, LossPoints, Member, TrainerEnded
+from engine.events import DIVERGED, Event, FamilyPoints, LossPoints, Member, TrainerEnded
 from engine.loop import _Batcher
 from engine.sweep.spec import members
 
@@ -47,7 +47,7 @@ class MemberBatcher(_Batcher):
         return self.bad_loss is None
 
     def _hand_over(self, steps: np.ndarray) -> None:
-        diverged = []
+        diverged, family = [], []
         for k, member in enumerate(self.members):
             if k in self.member_bad:
                 continue
@@ -55,14 +55,16 @@ class MemberBatcher(_Batcher):
             bad = np.flatnonzero(~np.isfinite(losses))
             finite = int(bad[0]) if bad.size else len(losses)
             if finite:
-                points = LossPoints(self.name, self.member_done[k], losses[:finite].tolist(),
-                                    self.times[:finite], member=member)  # fmt: skip
-                self.emit(points)
+                family.append(LossPoints(self.name, self.member_done[k],
+                                         losses[:finite].tolist(), self.times[:finite],
+                                         member=member))  # fmt: skip
                 self.member_done[k] += finite
                 self.member_last[k] = float(losses[finite - 1])
             if bad.size:
                 self.member_bad[k] = float(losses[finite])
                 diverged.append(k)
+        if family:
+            self.emit(FamilyPoints(self.name, tuple(family)))
         if diverged:
             self.freeze(diverged)
 

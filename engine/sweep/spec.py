@@ -32,9 +32,17 @@ def parse_axis(text: str) -> tuple[str, tuple[float, ...]]:
 
 
 def axis_text(name: str, values: tuple[float, ...]) -> str:
-    """The --sweep argument that gives this axis back: `lr=1e-06,1e-05`."""
+    """The --sweep argument that gives this axis back, the shorter of its range and its list:
+    `lr=1e-07:0.0001:16`, `seed=0:7`, `lr=1e-06,3e-06`."""
     flag = next(flag for flag, record in AXES.items() if record == name)
-    return f"{flag}={','.join(repr(value) for value in values)}"
+    listed = ",".join(repr(int(value) if name == "seed" else value) for value in values)
+    ranged = (f"{int(values[0])}:{int(values[-1])}" if name == "seed"
+              else f"{values[0]!r}:{values[-1]!r}:{len(values)}")  # fmt: skip
+    try:
+        same = parse_axis(f"{flag}={ranged}") == (name, tuple(values))
+    except ConfigError:
+        same = False
+    return f"{flag}={ranged if same and len(ranged) < len(listed) else listed}"
 
 
 def _positives(text: str) -> tuple[float, ...]:

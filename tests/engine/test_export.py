@@ -247,3 +247,19 @@ def test_a_sweep_member_is_a_tensorboard_run_of_its_own(tmp_path, capsys) -> Non
         mine = [(r["iter"], r["loss"]) for r in records if r.get("member") == member
                 and "loss" in r]  # fmt: skip
         assert tensorboard_losses(run / "numpy" / f"member-{member}")[0] == as_float32(mine)
+
+
+def test_a_sweeps_replay_converts_each_member_as_the_live_run_wrote_it(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code = main(["--headless", "--n", "8", "--d-in", "12", "--hidden", "9", "--d-out", "5",
+                 "--iters", "30", "--trainers", "numpy", "--sweep", "lr=1e-4,1e-3",
+                 "--log-dir", str(tmp_path / "runs")])  # fmt: skip
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert code == 0 and main(["--headless", "--replay", str(run_dir), "--tensorboard",
+                               str(tmp_path / "tb")]) == 0  # fmt: skip
+    capsys.readouterr()
+    records = [json.loads(line) for line in (run_dir / "losses.jsonl").read_text().splitlines()]
+    for member in (0, 1):
+        mine = [(r["iter"], r["loss"]) for r in records if r.get("member") == member
+                and "loss" in r]  # fmt: skip
+        folder = tmp_path / "tb" / run_dir.name / "numpy" / f"member-{member}"
+        assert tensorboard_losses(folder)[0] == as_float32(mine) and len(mine) == 3

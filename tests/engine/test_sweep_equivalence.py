@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from engine.config import SEED_LR, TRAINERS, RunConfig
-from engine.events import DIVERGED, DONE, STOPPED, LossPoints, TrainerEnded
+from engine.events import DIVERGED, DONE, STOPPED, LossPoints, TrainerEnded, single_events
 from engine.loop import Gate, run_trainer
 from engine.runner import make_start
 from engine.sweep.spec import members
@@ -69,9 +69,9 @@ def collect(config: RunConfig, name: str) -> tuple[dict[int, list[float]], Train
     events: list[Any] = []
     run_trainer(config, config.spec(name), make_start(config), Gate(), events.append)
     losses: dict[int, list[float]] = {}
-    for event in events:
-        if isinstance(event, LossPoints) and event.member is not None:
-            losses.setdefault(event.member.index, []).extend(event.losses)
+    for single in (single for event in events for single in single_events(event)):
+        if isinstance(single, LossPoints) and single.member is not None:
+            losses.setdefault(single.member.index, []).extend(single.losses)
     assert isinstance(events[-1], TrainerEnded)
     return losses, events[-1]
 

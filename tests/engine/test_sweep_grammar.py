@@ -82,9 +82,9 @@ def test_bad_sweeps_exit_2_with_one_line(capsys, tmp_path, args, message) -> Non
     assert not (tmp_path / "runs").exists()
 
 
-def test_a_sweep_in_the_dashboard_is_refused_for_now(capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main([*SMALL, "--sweep", "lr=1e-6,1e-5"]) == 2
-    assert "--sweep trains headless for now" in capsys.readouterr().err
+def test_a_sweep_with_the_gradient_check_is_refused(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main([*SMALL, "--sweep", "lr=1e-6,1e-5", "--gradcheck"]) == 2
+    assert "--gradcheck checks one network per trainer" in capsys.readouterr().err
 
 
 def test_a_past_runs_sweep_reads_back_from_json_lists() -> None:
@@ -99,7 +99,7 @@ def test_a_sweep_goes_through_run_toml_and_back_to_its_command_line(tmp_path) ->
     _, config = parse(["--headless", "--config", str(tmp_path / "run.toml")])
     assert config.sweep == (("lr", (1e-6, 1e-5)), ("seed", (0, 1, 2)))
     line = command_line(config, build_parser())
-    assert "--sweep lr=1e-06,1e-05 --sweep seed=0,1,2" in line
+    assert "--sweep lr=1e-06,1e-05 --sweep seed=0:2" in line
     assert parse(["--headless", *shlex.split(line)[1:]])[1] == config
 
 

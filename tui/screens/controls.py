@@ -13,6 +13,7 @@ from textual.validation import Function, Integer, ValidationResult
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from engine.config import DTYPES, OPTIMIZERS, ConfigError, RunConfig, check_lr
+from engine.sweep.spec import ACCEPTED, axis_text, parse_axis
 
 SIZE_FIELDS = {"n": "N (batch)", "d_in": "D_in", "hidden": "H (hidden)", "d_out": "D_out",
                "iters": "iterations"}  # fmt: skip
@@ -27,6 +28,20 @@ def _is_lr(text: str) -> bool:
 
 
 LR_RULE = Function(_is_lr, "must be a finite number above 0, e.g. 1e-4")
+
+
+def _is_axis(text: str) -> bool:
+    if not text.strip():
+        return True  # no sweep
+    try:
+        parse_axis(text.strip())
+    except ConfigError:
+        return False
+    return True
+
+
+AXIS_RULE = Function(_is_axis, ACCEPTED.replace("accepted: ", "e.g. ") + "; empty for none")
+SWEEP_AXES = 2
 
 
 @dataclass
@@ -57,6 +72,9 @@ def _fields(config: RunConfig) -> list[_Field]:
     )
     for name in config.trainers:
         fields.append(_Field(f"lr:{name}", f"lr {name}", f"{config.spec(name).lr:g}", LR_RULE))
+    axes = [axis_text(*axis) for axis in config.sweep] + [""] * SWEEP_AXES
+    for number, text in enumerate(axes[:SWEEP_AXES], start=1):
+        fields.append(_Field(f"sweep:{number}", f"sweep {number}", text, AXIS_RULE))
     return fields
 
 
@@ -176,13 +194,17 @@ class ControlsScreen(ModalScreen[RunConfig | None]):
             if result is not None and not result.is_valid:
                 raise ConfigError(f"{field.label} {'; '.join(result.failure_descriptions)}")
             values[field.key] = widget.value.strip()
+        sweep = tuple(parse_axis(values[f"sweep:{n}"]) for n in range(1, SWEEP_AXES + 1)
+                      if values[f"sweep:{n}"])  # fmt: skip
         lr = {name: float(values[f"lr:{name}"]) for name in self.config.trainers}
+        if any(name == "lr" for name, _ in sweep):  # the sweep sets every trainer's lr
+            lr = {}
         changes = {key: int(values[key]) for key in (*SIZE_FIELDS, "seed")}
         dtype = self.query_one("#dtype", Select).value
         from engine.cli import with_device
 
         return with_device(self.config.with_changes(
-            **changes, lr=lr, dtype=dtype or None,
+            **changes, lr=lr, sweep=sweep, dtype=dtype or None,
             optimizer=self.query_one("#optimizer", Select).value,
             matmul_precision=self.query_one("#matmul-precision", Select).value,
             same_start=self.query_one("#same-start", Checkbox).value,

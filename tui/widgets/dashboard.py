@@ -8,10 +8,13 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 
 from engine.config import RunConfig
-from engine.equivalence import equivalence
+from engine.equivalence import Report, equivalence, family_equivalence
+from engine.events import Member
 from engine.history import LossLog
 from engine.replay import PastRun
+from engine.sweep.spec import members
 from tui.widgets.equivalence_panel import EquivalencePanel
+from tui.widgets.family import Family
 from tui.widgets.loss_plot import LossPlot
 from tui.widgets.loss_series import LossSeries
 from tui.widgets.plot_lines import (
@@ -40,7 +43,7 @@ class Dashboard(Vertical):
         with Grid(id="panels"):
             for spec in self.config.specs():
                 yield TrainerPanel(spec, self.config.iters, self.config.device,
-                                   self.config.log_every)  # fmt: skip
+                                   self.config.log_every, sweep_members(self.config))  # fmt: skip
         yield self.overlay
         yield self.equivalence
 
@@ -53,10 +56,15 @@ class Dashboard(Vertical):
     def panels(self) -> list[TrainerPanel]:
         return list(self.query(TrainerPanel))
 
+    def families(self) -> dict[str, Family]:
+        """A sweep's trainers' families, in the panels' order; empty without a sweep."""
+        return {panel.trainer: panel.family for panel in self.panels() if panel.family is not None}
+
     def start(self, name: str, config: RunConfig) -> None:
         """Clears a trainer's panel for its fresh run with these settings."""
         self.config = config
-        self.panel(name).restart(config.spec(name), config.iters, config.device)
+        self.panel(name).restart(config.spec(name), config.iters, config.device,
+                                 sweep_members(config))  # fmt: skip
         for panel in self.panels():
             panel.set_run_device(config.device)
             panel.repaint_text()  # the new settings in the title at once, not at the next repaint
@@ -65,7 +73,10 @@ class Dashboard(Vertical):
         """Fills the panels from a past run's log (a replay)."""
         for panel in self.panels():  # one that failed before its first point has no log
             name = panel.trainer
-            panel.restart(past.specs[name], past.iters[name], past.config.device)
+            panel.restart(past.specs[name], past.iters[name], past.config.device,
+                          sweep_members(past.config))  # fmt: skip
+            if panel.family is not None:
+                panel.family.load(past.members.get(name, {}), past.member_ends.get(name, {}))
             log = past.logs.get(name, LossLog(past.config.log_every))
             panel.load_past(log, past.ends.get(name))
             panel.repaint_text()
@@ -73,9 +84,11 @@ class Dashboard(Vertical):
 
     def set_ghosts(self, past: PastRun) -> None:
         """Draws a past run's curves faintly behind the live ones."""
-        for name, log in past.logs.items():
-            self.ghosts[name] = LossSeries()
-            self.ghosts[name].load(log)
+        for name in past.config.trainers:  # a sweep's: its best member
+            log = past.trainer_log(name)
+            if log is not None:
+                self.ghosts[name] = LossSeries()
+                self.ghosts[name].load(log)
         for panel in self.panels():
             panel.set_ghost(self.ghosts.get(panel.trainer))
         self.overlay.show(self.overlay_curves())
@@ -143,11 +156,35 @@ class Dashboard(Vertical):
         for panel in self.panels():
             panel.repaint()
         if self.has_class("-overlay"):
+            curves = self.overlay_curves()  # a sweep's best member may be another one now
+            if [curve.series for curve in curves] != [
+                curve.series for curve in self.overlay.curves
+            ]:
+                self.overlay.show(curves)
             self.overlay.repaint_if_changed()
         if self.has_class("-equivalence"):
-            logs = {panel.trainer: panel.loss_log for panel in self.panels()}
-            broken = {panel.trainer: panel.done for panel in self.panels() if panel.state in ALARMS}
-            self.equivalence.show_report(equivalence(self.config, logs, broken))
+            self.equivalence.show_report(self.equivalence_report())
+
+    def equivalence_report(self) -> Report:
+        """Each trainer against numpy (member by member in a sweep)."""
+        families = self.families()
+        if families:
+            member_logs = {name: family.logs for name, family in families.items()}
+            diverged = {name: family.diverged() for name, family in families.items()}
+            member_broken = [
+                {name: int(family.done[k]) for name, family in families.items()
+                 if diverged[name][k]}
+                for k in range(self.config.member_count)
+            ]  # fmt: skip
+            return family_equivalence(self.config, member_logs, member_broken)
+        logs = {panel.trainer: panel.loss_log for panel in self.panels()}
+        broken = {panel.trainer: panel.done for panel in self.panels() if panel.state in ALARMS}
+        return equivalence(self.config, logs, broken)
+
+
+def sweep_members(config: RunConfig) -> list[Member] | None:
+    """A sweep's members, in grid order; None without a sweep."""
+    return members(config) if config.sweep else None
 
 
 def describe_view(view: PlotView) -> str:

@@ -36,17 +36,19 @@ class LossSeries:
     iterations between values: 1 live, K for a run log that kept every K-th iteration.
     """
 
-    def __init__(self, stride: int = 1) -> None:
+    def __init__(self, stride: int = 1, capacity: int = CAPACITY, recent: int = RECENT) -> None:
         self.stride = stride
+        self.capacity, self.recent_size = capacity, recent  # smaller for a sweep's many members
         self.version = 0  # changes whenever the series does, so plots know when to redraw
         self.clear()
 
     def clear(self) -> None:
         """Forgets every value, for a restarted trainer."""
         self.bucket, self.filled, self.count = 1, 0, 0
-        self.lo, self.hi, self.total, self.time = (np.empty(CAPACITY) for _ in range(4))
+        self.lo, self.hi, self.total, self.time = (np.empty(self.capacity) for _ in range(4))
         self.tail, self.tail_times = np.empty(0), np.empty(0)  # not yet a whole bucket
-        self.recent, self.recent_times = np.empty(RECENT), np.empty(RECENT)  # value i at i % RECENT
+        # value i at i % recent_size
+        self.recent, self.recent_times = np.empty(self.recent_size), np.empty(self.recent_size)
         self.version += 1
 
     def load(self, log: LossLog) -> None:
@@ -61,20 +63,21 @@ class LossSeries:
         values = np.where(np.isfinite(values), values, np.nan)
         when = np.asarray(times if times is not None and len(times) == len(values) else
                           np.full(len(values), np.nan), dtype=np.float64)  # fmt: skip
-        into = np.arange(self.count, self.count + len(values))[-RECENT:] % RECENT
-        self.recent[into], self.recent_times[into] = values[-RECENT:], when[-RECENT:]
+        keep = self.recent_size
+        into = np.arange(self.count, self.count + len(values))[-keep:] % keep
+        self.recent[into], self.recent_times[into] = values[-keep:], when[-keep:]
         self.count += len(values)
         self.tail = np.concatenate([self.tail, values])
         self.tail_times = np.concatenate([self.tail_times, when])
         while len(self.tail) >= self.bucket:
-            if self.filled == CAPACITY:
+            if self.filled == self.capacity:
                 self._merge_pairs()
                 continue
             self._fill_buckets()
         self.version += 1
 
     def _fill_buckets(self) -> None:
-        whole = min(len(self.tail) // self.bucket, CAPACITY - self.filled)
+        whole = min(len(self.tail) // self.bucket, self.capacity - self.filled)
         block = self.tail[: whole * self.bucket].reshape(whole, self.bucket)
         into = slice(self.filled, self.filled + whole)
         self.lo[into] = np.fmin.reduce(block, axis=1)
@@ -86,7 +89,7 @@ class LossSeries:
         self.tail_times = self.tail_times[whole * self.bucket :]
 
     def _merge_pairs(self) -> None:
-        half = CAPACITY // 2
+        half = self.capacity // 2
         self.lo[:half] = np.fmin(self.lo[0::2], self.lo[1::2])
         self.hi[:half] = np.fmax(self.hi[0::2], self.hi[1::2])
         self.total[:half] = self.total[0::2] + self.total[1::2]
@@ -95,7 +98,7 @@ class LossSeries:
         self.bucket *= 2
 
     def stored(self) -> StoredPoints:
-        """The buckets, then the values not yet in one: at most 2 * CAPACITY points."""
+        """The buckets, then the values not yet in one: at most 2 * capacity points."""
         filled = slice(0, self.filled)
         in_tail = self.filled * self.bucket + np.arange(len(self.tail))
         firsts = np.concatenate([np.arange(self.filled) * self.bucket, in_tail])
@@ -111,11 +114,11 @@ class LossSeries:
         """The points from first_iter on: each value while the latest RECENT hold them, else
         the buckets (and the values not yet in one) that begin there or later."""
         first = max(0, math.ceil(first_iter / self.stride))
-        if self.count - first > RECENT:
+        if self.count - first > self.recent_size:
             points = self.stored()
             keep = points.iters >= first_iter
             return StoredPoints(*(getattr(points, name)[keep] for name in POINT_FIELDS))
         index = np.arange(first, self.count)
-        values = self.recent[index % RECENT]
-        return StoredPoints(index * self.stride, self.recent_times[index % RECENT], values,
-                            values, values)  # fmt: skip
+        slots = index % self.recent_size
+        values = self.recent[slots]
+        return StoredPoints(index * self.stride, self.recent_times[slots], values, values, values)

@@ -152,12 +152,16 @@ def curve_lines(curve: Curve, view: PlotView, columns: int, first_iter: float = 
         return [_drawable(Line(raw_x, raw_y, curve.colour, curve.label), view)]
     ends = np.append(starts[1:], len(x)) - 1
     smooth_y = debiased_ema(points.mean, view.smoothing)[ends]
-    red, green, blue = curve.colour
-    faint = (red // 3 + 40, green // 3 + 40, blue // 3 + 40)
     return [
-        _drawable(Line(raw_x, raw_y, faint, ""), view),
+        _drawable(Line(raw_x, raw_y, faint(curve.colour), ""), view),
         _drawable(Line(x[ends], smooth_y, curve.colour, curve.label), view),
     ]
+
+
+def faint(colour: Colour) -> Colour:
+    """The colour dimmed toward grey: a raw curve under its smoothing, a sweep's other members."""
+    red, green, blue = colour
+    return (red // 3 + 40, green // 3 + 40, blue // 3 + 40)
 
 
 def _drawable(line: Line, view: PlotView) -> Line:

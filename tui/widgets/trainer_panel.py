@@ -9,8 +9,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
 from engine.config import TrainerSpec
-from engine.events import LossPoints, TrainerEnded, TrainerPaused
+from engine.events import FamilyPoints, LossPoints, Member, TrainerEnded, TrainerPaused
 from engine.history import LossLog
+from tui.widgets.family import Family
 from tui.widgets.loss_plot import LossPlot
 from tui.widgets.loss_series import LossSeries
 from tui.widgets.plot_lines import GHOST_COLOUR, TRAINER_COLOURS, Curve
@@ -31,18 +32,25 @@ class TrainerPanel(Vertical, can_focus=True):
     """Shows one trainer; the app feeds it engine events and asks it to repaint on a timer."""
 
     def __init__(
-        self, spec: TrainerSpec, iters: int, run_device: str = "cpu", log_every: int = 10
+        self,
+        spec: TrainerSpec,
+        iters: int,
+        run_device: str = "cpu",
+        log_every: int = 10,
+        members: list[Member] | None = None,
     ) -> None:
         super().__init__(id=f"panel-{spec.name}", classes="panel")
         self.trainer = spec.name
         self.series = LossSeries()  # every iteration, for drawing
         self.loss_log = LossLog(log_every)  # every K-th, for comparing, exporting and replaying
-        self.curve = Curve(self.series, TRAINER_COLOURS[spec.name])  # the title names it
         self.progress = ProgressBar(total=iters, show_eta=False, id="progress")
         self.eta = Static(id="eta")  # from the trainer's own it/s: a pause does not skew it
         self.stats = Static(id="stats")
-        self.plot = LossPlot([self.curve], id="plot")
-        self.restart(spec, iters, run_device)
+        self.plot = LossPlot([], id="plot")
+        self.ghost: Curve | None = None  # a past run's curve, drawn faintly behind
+        self.family: Family | None = None  # a sweep's members
+        self.drawn: tuple[object, ...] = ()  # the family's best and the members drawn
+        self.restart(spec, iters, run_device, members)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="progress-row"):
@@ -51,17 +59,39 @@ class TrainerPanel(Vertical, can_focus=True):
         yield self.stats
         yield self.plot
 
-    def restart(self, spec: TrainerSpec, iters: int, run_device: str = "cpu") -> None:
-        """Clears the panel for a fresh run of its trainer (the others may run on run_device)."""
+    def restart(
+        self,
+        spec: TrainerSpec,
+        iters: int,
+        run_device: str = "cpu",
+        members: list[Member] | None = None,
+    ) -> None:
+        """Clears the panel for a fresh run of its trainer (the others may run on run_device),
+        a sweep's when members are given."""
         self.spec, self.iters = spec, iters
+        self.family = Family(members, self.loss_log.every) if members else None
         self.set_run_device(run_device)
         self.state, self.message, self.details = "starting", "", ""
         self.mode, self.notice = "", ""  # "graphs" when captured; why graphs are off
         self.done, self.loss, self.rate, self.elapsed = 0, float("nan"), 0.0, 0.0
         self.series.clear()
         self.loss_log = LossLog(self.loss_log.every)
+        self.curve = Curve(self.series, TRAINER_COLOURS[spec.name])  # the title names it
         self.progress.update(total=iters, progress=0)
         self.changed = True
+        self.show_curves()
+
+    def show_curves(self) -> None:
+        """Draws the trainer's curve, or its family (the best member in its colour), and the
+        ghost of a past run behind."""
+        ghost = [] if self.ghost is None else [self.ghost]
+        if self.family is None:
+            self.plot.show([*ghost, self.curve])
+            return
+        curves = self.family.curves(TRAINER_COLOURS[self.trainer], "")
+        self.drawn = self.family.drawn()
+        self.curve = curves[-1] if self.drawn[0] is not None else self.curve
+        self.plot.show([*ghost, *curves])
 
     def set_run_device(self, run_device: str) -> None:
         """Notes where the torch trainers run, so a CPU-only trainer can say it stays there."""
@@ -72,8 +102,21 @@ class TrainerPanel(Vertical, can_focus=True):
         """Takes a batch of losses (from the engine, via the app)."""
         self.series.extend(event.losses, event.times)
         self.loss_log.add(event)
-        self.done, self.loss = event.next_iter, event.losses[-1]
         self.mode, self.notice = event.mode, event.notice or self.notice
+        self.took(event, event.losses[-1])
+
+    def take_family(self, event: FamilyPoints) -> None:
+        """Takes a sweep's batch: every running member's losses for the same iterations."""
+        if self.family is None or not event.points:
+            return
+        self.family.take(event)
+        best = self.family.best()
+        self.took(event.points[0], float("nan") if best is None else self.family.latest[best])
+        self.done = event.next_iter
+
+    def took(self, event: LossPoints, loss: float) -> None:
+        """After a batch: where the trainer is, its loss and speed."""
+        self.done, self.loss = event.next_iter, loss
         if len(event.times) > 1 and event.times[-1] > event.times[0]:
             self.rate = (len(event.times) - 1) / (event.times[-1] - event.times[0])
         self.elapsed = event.times[-1] if event.times else self.elapsed
@@ -91,12 +134,18 @@ class TrainerPanel(Vertical, can_focus=True):
         self.details = str(end.get("traceback", ""))
         self.loss = float(log.losses[-1]) if log.size else float("nan")
         self.elapsed = float(log.times[-1]) if log.size else 0.0
+        if self.family is not None:  # a sweep's: its best member's loss and time
+            best = self.family.best()
+            self.loss = float("nan") if best is None else float(self.family.latest[best])
+            times = [log.times[-1] for log in self.family.logs if log.size]
+            self.elapsed = float(max(times, default=0.0))
+            self.show_curves()
         self.changed = True
 
     def set_ghost(self, ghost: LossSeries | None) -> None:
         """Draws a past run's curve of this trainer faintly behind the live one."""
-        curves = [self.curve] if ghost is None else [Curve(ghost, GHOST_COLOUR, "past"), self.curve]
-        self.plot.show(curves)
+        self.ghost = None if ghost is None else Curve(ghost, GHOST_COLOUR, "past")
+        self.show_curves()
 
     def take_paused(self, event: TrainerPaused) -> None:
         """The trainer is holding after event.iters iterations (shown at once)."""
@@ -107,6 +156,8 @@ class TrainerPanel(Vertical, can_focus=True):
         """The trainer ended: done, diverged, failed or stopped (shown at once)."""
         self.state, self.message, self.changed = event.status, event.message, True
         self.done, self.details = event.iters, event.details
+        if self.family is not None:
+            self.family.take_ended(event)
         self.repaint_text()
 
     def mark_pausing(self) -> None:
@@ -134,8 +185,16 @@ class TrainerPanel(Vertical, can_focus=True):
 
     def repaint(self) -> None:
         """Updates the text and the plot if anything changed since the last call (on a timer)."""
+        if self.family is not None and self.drawn != self.family.drawn():
+            self.show_curves()  # another member is best now
         self.plot.repaint_if_changed()
         self.repaint_text()
+
+    def logs(self) -> dict[str, LossLog]:
+        """The kept histories, by CSV column: the trainer's, or each member's of a sweep."""
+        if self.family is None:
+            return {self.trainer: self.loss_log}
+        return self.family.member_logs(self.trainer)
 
     def repaint_text(self) -> None:
         """Updates title, state, progress and stats; the plot is left to the timer.
@@ -149,10 +208,13 @@ class TrainerPanel(Vertical, can_focus=True):
         where = "stays on cpu" if self.stays_on_cpu else self.spec.device
         dtype = self.spec.dtype.replace("float", "f")
         graphs = " · graphs" if self.mode == "graphs" else ""
-        self.border_title = f"{self.trainer} · {where}{graphs} · {dtype} · lr {self.spec.lr:g}"
+        swept = self.family is not None and "lr" in self.family.axes
+        lr = "lr swept" if swept else f"lr {self.spec.lr:g}"
+        self.border_title = f"{self.trainer} · {where}{graphs} · {dtype} · {lr}"
         colour = STATE_COLOURS[self.state]
         state = f"{self.state}…" if self.state in WAITING else self.state
-        self.border_subtitle = f"[{colour}]{state}[/] {self.done}/{self.iters}"
+        family = "" if self.family is None else f" · {self.family.summary()}"
+        self.border_subtitle = f"[{colour}]{state}[/] {self.done}/{self.iters}{family}"
         for state in ALARMS:
             self.set_class(self.state == state, f"-{state}")
         self.progress.update(progress=self.done)
@@ -172,7 +234,8 @@ class TrainerPanel(Vertical, can_focus=True):
         if self.state in ("diverged", "failed"):
             return "\n".join(self.message.splitlines()[-MESSAGE_LINES:])
         notice = f" · {self.notice}" if self.notice else ""
-        return f"loss {self.loss:.4g} · {self.rate:.0f} it/s · {self.elapsed:.1f}s{notice}"
+        best = "" if self.family is None else "best "
+        return f"{best}loss {self.loss:.4g} · {self.rate:.0f} it/s · {self.elapsed:.1f}s{notice}"
 
     def details_text(self) -> str:
         """What `i` shows: the state, how the trainer ended and the traceback, if any."""

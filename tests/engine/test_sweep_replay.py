@@ -1,0 +1,48 @@
+"""A sweep's run log read back: each member's history and end, the best member, and the check of
+each member against numpy's same member."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from engine.config import RunConfig
+from engine.equivalence import family_equivalence
+from engine.history import LossLog
+from engine.replay import load_run
+from tui.main import main
+
+SIZES = ["--n", "8", "--d-in", "12", "--hidden", "9", "--d-out", "5"]
+
+
+def test_a_sweeps_run_log_reads_back_member_by_member(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code = main(["--headless", *SIZES, "--iters", "40", "--trainers", "numpy,torch-manual",
+                 "--sweep", "lr=1e-5,1e-4,10", "--log-dir", str(tmp_path)])  # fmt: skip
+    capsys.readouterr()
+    (run_dir,) = tmp_path.iterdir()
+    past = load_run(run_dir)
+    assert code == 0 and not past.problems and not past.logs  # members only
+    assert past.config.sweep == (("lr", (1e-5, 1e-4, 10.0)),)
+    for name in ("numpy", "torch-manual"):
+        assert [past.members[name][k].size for k in (0, 1)] == [4, 4]
+        assert past.member_ends[name] == {0: "done", 1: "done", 2: "diverged"}
+        assert past.ends[name]["event"] == "done" and past.ends[name]["members"] == 3
+        assert past.trainer_log(name) is past.members[name][1]  # lr 1e-4: the lowest loss
+    assert list(past.named_logs())[:2] == ["numpy/member-0", "numpy/member-1"]
+
+
+def test_each_member_is_checked_against_numpys_same_member() -> None:
+    config = RunConfig(trainers=("numpy", "torch-manual"), same_start=True, dtype="float64",
+                       sweep=(("lr", (1e-4, 1e-2)),))  # fmt: skip
+    logs = {name: [LossLog(10), LossLog(10)] for name in config.trainers}
+    for name in config.trainers:
+        logs[name][0].append([5.0, 4.0], [0.0, 0.1])
+        logs[name][1].append([5.0, 3.0], [0.0, 0.1])
+    logs["torch-manual"][1] = LossLog(10)
+    logs["torch-manual"][1].append([5.0, 3.5], [0.0, 0.1])  # member 1 parts at iteration 10
+    report = family_equivalence(config, logs, [{}, {}])
+    (row,) = report.comparisons
+    assert report.reference == "numpy" and row.trainer == "torch-manual (worst: member 1)"
+    assert row.verdict == "part at iteration 10" and not row.expected  # the same lr: a bug
+    same = dataclasses.replace(config, sweep=(("lr", (1e-4,)),))
+    (row,) = family_equivalence(same, {n: logs[n][:1] for n in logs}, [{}]).comparisons
+    assert row.verdict == "match"

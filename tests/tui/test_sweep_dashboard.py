@@ -1,0 +1,156 @@
+"""Tests the dashboard of a sweep: each panel's family and its best member, the sweep view (m),
+a sweep typed in the controls, member-by-member equivalence, export, the command line, replay."""
+
+from __future__ import annotations
+
+import shlex
+
+from rich.console import Console, RenderableType
+from textual.widgets import Input, Static
+
+from engine.cli import parse
+from engine.replay import load_run
+from tests.tui.conftest import finished_run, notifications, panels, small_app, wait_until
+from tui.app import MlpApp
+from tui.screens.sweep import SweepScreen
+from tui.screens.text import TextScreen
+from tui.widgets.family import MAX_DRAWN
+
+# At the small sizes, lr 1e-4 barely moves, 1e-2 trains best and 10 diverges at once.
+SWEEP = (("lr", (1e-4, 1e-2, 10.0)),)
+ENDED_SWEEP = {"iters": 60, "sweep": SWEEP, "same_start": True, "dtype": "float64",
+               "optimizer": "sgd"}  # fmt: skip
+
+
+def text_of(renderable: RenderableType) -> str:
+    console = Console(width=160, color_system=None)
+    with console.capture() as captured:
+        console.print(renderable)
+    return captured.get()
+
+
+def ended(app: MlpApp) -> bool:
+    return not any(panel.active for panel in panels(app).values())
+
+
+async def test_each_panel_draws_its_family_and_names_the_best_member() -> None:
+    app = small_app(**ENDED_SWEEP)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_until(pilot, lambda: ended(app))
+        await pilot.pause(0.6)  # one repaint of the timer
+        for name, panel in panels(app).items():
+            assert panel.state == "done", name
+            subtitle = str(panel.border_subtitle)
+            assert "3 members · best lr 0.01 · 1 diverged" in subtitle, subtitle
+            assert "lr swept" in str(panel.border_title)
+            assert len(panel.plot.curves) == 2  # the diverged member is not drawn
+            assert panel.plot.curves[-1].colour != panel.plot.curves[0].colour  # best: bright
+        await pilot.press("e")
+        await pilot.pause(0.6)
+        table = text_of(app.dashboard.equivalence.content)  # type: ignore[arg-type]
+        assert "torch-manual (worst: member" in table and "match" in table
+        await pilot.press("q")
+
+
+async def test_m_shows_final_loss_against_the_swept_value_for_every_trainer() -> None:
+    app = small_app(**ENDED_SWEEP)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_until(pilot, lambda: ended(app))
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, SweepScreen))
+        screen = app.screen
+        title = str(screen.query_one("#sweep-title", Static).render())
+        assert "against lr" in title
+        table = text_of(screen.query_one("#sweep-table", Static).content)  # type: ignore[arg-type]
+        for name in panels(app):
+            assert name in table
+        assert table.count("#1 lr=0.01") == 4
+        figure = screen.query_one("#sweep-plot").render().plain  # type: ignore[union-attr]
+        assert "numpy" in figure and "*" in figure and "x" in figure
+        await pilot.press("m")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SweepScreen))
+        await pilot.press("q")
+
+
+async def test_m_without_a_sweep_says_how_to_start_one() -> None:
+    app = small_app(iters=10**6, trainers=("numpy",))
+    shown = notifications(app)
+    async with app.run_test() as pilot:
+        await pilot.press("m")
+        await wait_until(pilot, lambda: any("--sweep" in text for text in shown))
+        assert not isinstance(app.screen, SweepScreen)
+        await pilot.press("q")
+
+
+async def test_a_sweep_typed_in_the_controls_restarts_every_trainer_as_a_family() -> None:
+    app = small_app(iters=10**6, trainers=("numpy", "torch-manual"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_until(pilot, lambda: all(p.done > 5 for p in panels(app).values()))
+        await pilot.press("c")
+        field = app.screen.query_one("#field-sweep--1", Input)
+        field.value = "lr=1e-2"  # validated as the flag: one value, well formed
+        field.value = "lr=1e-3:1e-1:"  # not a range: said, not applied
+        await pilot.press("ctrl+s")
+        error = str(app.screen.query_one("#controls-error", Static).render())
+        assert "sweep 1" in error and "A:B:K" in error
+        field.value = "lr=1e-3:1e-1:3"
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: all("3 members" in str(p.border_subtitle) and p.done > 5
+                        for p in panels(app).values()),
+        )  # fmt: skip
+        assert app.config.sweep == (("lr", (0.001, 0.01, 0.1)),)
+        await pilot.press("y")
+        screen = app.screen
+        assert isinstance(screen, TextScreen) and "--sweep lr=0.001:0.1:3" in screen.text
+        _, config = parse(shlex.split(screen.text)[1:])
+        assert config.sweep == app.config.sweep
+        await pilot.press("escape", "q")
+
+
+async def test_a_sweeps_replay_export_and_comparison_keep_its_members(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run_log = await finished_run(tmp_path, "w", **ENDED_SWEEP)
+    (csv_path,) = run_log.path.glob("losses-*.csv")
+    header = csv_path.read_text().splitlines()[0].split(",")
+    assert header[:4] == ["iteration", "numpy/member-0", "numpy/member-1", "numpy/member-2"]
+    assert len(header) == 1 + 4 * 3
+    past = load_run(run_log.path)
+    assert sorted(past.members["numpy"]) == [0, 1, 2] and past.member_ends["numpy"][2] == "diverged"
+    app = MlpApp(past.config, replay=past)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause(0.6)
+        for panel in panels(app).values():
+            assert "best lr 0.01 · 1 diverged" in str(panel.border_subtitle)
+            assert panel.family is not None and panel.family.logs[1].size == 6
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, SweepScreen))
+        await pilot.press("escape", "q")
+    ghost_app = small_app(iters=10**6, trainers=("numpy",), autostart=False)
+    ghost_app.compare = past  # a sweep compared: its best member is the ghost
+    async with ghost_app.run_test() as pilot:
+        ghost = panels(ghost_app)["numpy"].plot.curves[0]
+        assert ghost.colour == (105, 105, 105) and ghost.series.count == 6
+        assert ghost.series.stored().mean[-1] == past.members["numpy"][1].losses[-1]
+        await pilot.press("q")
+
+
+def test_a_panel_draws_a_bounded_number_of_a_large_familys_members() -> None:
+    from engine.config import RunConfig
+    from engine.events import FamilyPoints, LossPoints
+    from engine.sweep.spec import members
+    from tui.widgets.family import Family
+
+    config = RunConfig(sweep=(("lr", tuple(float(k + 1) for k in range(200))),))
+    family = Family(members(config), every=10)
+    losses = [[float(k + 1)] * 3 for k in range(200)]
+    losses[7] = [1.0, float("nan"), 1.0]  # diverged at its second iteration
+    points = tuple(
+        LossPoints("numpy", 0, row[: 1 if k == 7 else 3], [0.0, 0.1, 0.2][: 1 if k == 7 else 3],
+                   member=member)
+        for k, (row, member) in enumerate(zip(losses, members(config), strict=True))
+    )  # fmt: skip
+    family.take(FamilyPoints("numpy", points))
+    assert family.best() == 0 and 0 in family.shown() and 7 not in family.shown()
+    assert len(family.shown()) <= MAX_DRAWN
+    assert family.summary() == f"200 members ({len(family.shown())} drawn) · best lr 1 · 1 diverged"
