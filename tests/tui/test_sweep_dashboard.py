@@ -3,6 +3,7 @@ a sweep typed in the controls, member-by-member equivalence, export, the command
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from rich.console import Console, RenderableType
@@ -69,6 +70,18 @@ async def test_m_shows_final_loss_against_the_swept_value_for_every_trainer() ->
         assert "numpy" in figure and "*" in figure and "x" in figure
         await pilot.press("m")
         await wait_until(pilot, lambda: not isinstance(app.screen, SweepScreen))
+        await pilot.press("q")
+
+
+async def test_a_narrow_panel_still_names_the_best_member() -> None:
+    app = small_app(**ENDED_SWEEP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: ended(app))
+        await pilot.pause(0.6)
+        for panel in panels(app).values():
+            subtitle = re.sub(r"\[[^]]*\]", "", str(panel.border_subtitle))  # the text shown
+            assert subtitle == "done 60/60 · best lr 0.01", subtitle
+            assert len(subtitle) <= panel.size.width - 4
         await pilot.press("q")
 
 
@@ -154,3 +167,39 @@ def test_a_panel_draws_a_bounded_number_of_a_large_familys_members() -> None:
     assert family.best() == 0 and 0 in family.shown() and 7 not in family.shown()
     assert len(family.shown()) <= MAX_DRAWN
     assert family.summary() == f"200 members ({len(family.shown())} drawn) · best lr 1 · 1 diverged"
+
+
+def family_with_finals(sweep: tuple[tuple[str, tuple[float, ...]], ...], finals: list[float]):  # type: ignore[no-untyped-def]
+    """A family whose member k reached finals[k] (NaN: diverged at its first iteration)."""
+    from engine.config import RunConfig
+    from engine.events import FamilyPoints, LossPoints
+    from engine.sweep.spec import members
+    from tui.widgets.family import Family
+
+    grid = members(RunConfig(sweep=sweep))
+    family = Family(grid, every=10)
+    family.take(FamilyPoints("numpy", tuple(
+        LossPoints("numpy", 0, [100.0, final], [0.0, 0.1], member=member)
+        for member, final in zip(grid, finals, strict=True) if final == final
+    )))  # fmt: skip
+    return family
+
+
+def test_the_sweep_view_averages_over_seeds_with_a_band_and_takes_the_best_over_another_axis() -> (
+    None
+):
+    from tui.widgets.sweep_plot import axis_title, sweep_line
+
+    seeds = family_with_finals((("seed", (0, 1)), ("lr", (1e-3, 1e-2))), [4.0, 1.0, 2.0, 3.0])
+    line = sweep_line("numpy", seeds, 0.0)
+    assert axis_title(seeds) == "lr (mean over seeds, min-max band)"
+    assert line.x.tolist() == [1e-3, 1e-2] and line.y.tolist() == [3.0, 2.0]
+    assert line.low is not None and line.high is not None
+    assert line.low.tolist() == [2.0, 1.0] and line.high.tolist() == [4.0, 3.0]
+    assert line.best == (1e-2, 1.0)  # member 1: seed 0, lr 1e-2
+    nan = float("nan")
+    grid = family_with_finals((("lr", (1e-3, 1e-2)), ("init_scale", (0.5, 2.0))),
+                              [5.0, 6.0, nan, nan])  # fmt: skip
+    line = sweep_line("numpy", grid, 0.0)
+    assert axis_title(grid) == "lr (the best over init-scale)" and line.low is None
+    assert line.y[0] == 5.0 and line.diverged.tolist() == [1e-2]  # both members there diverged

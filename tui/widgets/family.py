@@ -132,18 +132,24 @@ class Family:
         others = [Curve(self.series[k], faint(colour)) for k in self.shown() if k != best]
         return others + ([] if best is None else [Curve(self.series[best], colour, label)])
 
-    def summary(self) -> str:
-        """`16 members · best lr 3.2e-06 · 2 diverged`, and how many a panel draws."""
-        count, best, drawn = len(self.members), self.best(), len(self.shown())
-        parts = [f"{count} members"]
-        if count > MAX_DRAWN and drawn < count:
-            parts[0] += f" ({drawn} drawn)"
-        if best is not None:
-            parts.append(f"best {describe_values(self.members[best]).replace('=', ' ')}")
-        diverged = int(self.diverged().sum())
-        if diverged:
-            parts.append(f"{diverged} diverged")
-        return " · ".join(parts)
+    def summary(self, width: int = 200) -> str:
+        """`16 members · best lr 3.2e-06 · 2 diverged`, and how many a panel draws; in fewer
+        than `width` characters `best lr 3.2e-06 · 2/16 diverged`, the best member alone, or
+        only its values."""
+        count, best, diverged = len(self.members), self.best(), int(self.diverged().sum())
+        drawn = len(self.shown())
+        members = f"{count} members" + (f" ({drawn} drawn)" if drawn < count - diverged else "")
+        values = "" if best is None else describe_values(self.members[best]).replace("=", " ")
+        parts = [
+            members,
+            f"best {values}" if values else "",
+            f"{diverged} diverged" * bool(diverged),
+        ]
+        fewer = f"best {values}" + f" · {diverged}/{count} diverged" * bool(diverged)
+        for text in (" · ".join(part for part in parts if part), fewer, f"best {values}", values):
+            if len(text) <= width:
+                return text
+        return ""
 
     def member_logs(self, trainer: str) -> dict[str, LossLog]:
         """Each member's kept history, named as its CSV column and TensorBoard run are."""

@@ -213,13 +213,26 @@ class TrainerPanel(Vertical, can_focus=True):
         self.border_title = f"{self.trainer} · {where}{graphs} · {dtype} · {lr}"
         colour = STATE_COLOURS[self.state]
         state = f"{self.state}…" if self.state in WAITING else self.state
-        family = "" if self.family is None else f" · {self.family.summary()}"
+        head = f"{state} {self.done}/{self.iters}"
+        family = self.family_summary(len(head))
         self.border_subtitle = f"[{colour}]{state}[/] {self.done}/{self.iters}{family}"
         for state in ALARMS:
             self.set_class(self.state == state, f"-{state}")
         self.progress.update(progress=self.done)
         self.eta.update(self.eta_line())
         self.stats.update(self.stats_line())
+
+    def on_resize(self) -> None:
+        self.changed = True  # a sweep's subtitle says as much as the new width holds
+
+    def family_summary(self, used: int) -> str:
+        """A sweep's members, best and divergences, in what the subtitle has left after `used`
+        characters (the best member alone in a narrow panel)."""
+        if self.family is None:
+            return ""
+        room = self.size.width - used - 9 if self.size.width else 200  # corners, spaces, " · "
+        summary = self.family.summary(room)
+        return f" · {summary}" if summary else ""
 
     def eta_line(self) -> str:
         """Time left at the trainer's last speed; '-' while it holds, nothing once it ended."""
