@@ -138,6 +138,7 @@ class _Batcher:
         self.stamp_on_read = trainer.device != "cpu" or getattr(trainer, "batch_steps", 1) > 1
         self.queued: float | None = None  # when the batch's first step was queued (device)
         self.notice = ""
+        self.width = 1  # losses per step: a sweep's batcher has one per member
 
     def add(self, result: Any) -> bool:
         """Adds one step's loss, or a graphed trainer's losses of several; True when one is due."""
@@ -154,7 +155,7 @@ class _Batcher:
         if self.stamp_on_read and losses and self.queued is not None:
             # The read waited for the device: its queue, empty at the last read, is done now.
             # Between then and the first step's queueing the steps are spread evenly.
-            span, count = time.monotonic() - self.start - self.queued, len(losses)
+            span, count = time.monotonic() - self.start - self.queued, len(losses) // self.width
             self.times = [self.queued + span * (i + 1) / count for i in range(count)]
         self.queued = None
         return losses

@@ -20,13 +20,15 @@ from engine.loop import describe
 GRAPH_STEPS = 10  # steps per replay: a batch of losses, and the most a pause or stop waits for
 
 
-def capture(trainer: Any, k: int) -> tuple[Any, torch.Tensor]:
+def capture(trainer: Any, k: int, shape: tuple[int, ...] = ()) -> tuple[Any, torch.Tensor]:
     """Captures k steps of the trainer in one CUDA graph; returns it and its loss buffer.
+
+    shape: what one step returns, () for a loss, (M,) for a sweep's members' losses.
 
     Run after warm-up steps on a side stream (PyTorch's CUDA graphs notes): capturing records
     kernels without running them, so the trainer's state is what the eager steps left.
     """
-    losses = torch.empty(k, dtype=trainer.x.dtype, device=trainer.x.device)
+    losses = torch.empty((k, *shape), dtype=trainer.x.dtype, device=trainer.x.device)
     graph = torch.cuda.CUDAGraph()
     with torch.cuda.graph(graph):
         for i in range(k):
@@ -80,7 +82,7 @@ class GraphedTrainer:
             return torch.stack([self.trainer.step() for _ in range(k)])
         result = self._warm_up(k)
         if k == self.batch_steps:
-            self._try_capture()
+            self._try_capture(tuple(result.shape[1:]))
         return result
 
     def _warm_up(self, k: int) -> torch.Tensor:
@@ -93,15 +95,21 @@ class GraphedTrainer:
         torch.cuda.current_stream(self.device).wait_stream(side)
         return losses
 
-    def _try_capture(self) -> None:
+    def _try_capture(self, shape: tuple[int, ...]) -> None:
         try:
-            self.graph, self.losses = capture(self.trainer, self.batch_steps)
+            self.graph, self.losses = capture(self.trainer, self.batch_steps, shape)
             self.mode = "graphs"
         except Exception as error:  # an op that can't be captured, an old torch, a driver
             self.graph, self.losses = None, None
             self.trainer.reset_after_capture()
             why = describe(error).splitlines()[0]  # one line: the notice is a panel's stats line
             self.notice = f"CUDA graphs off, running eager: capture failed ({why})"
+
+    def freeze(self, members: list[int]) -> None:
+        """A sweep's diverged members: frozen by the trainer, and captured again without them
+        (torch-optim drops their param groups, which the graph would still step)."""
+        self.trainer.freeze(members)
+        self.graph, self.losses = None, None  # the next full batch warms up and captures
 
     def set_lr(self, lr: float) -> None:
         """A new learning rate, taken by the next step, replayed or eager."""

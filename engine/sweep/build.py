@@ -25,4 +25,9 @@ def build_batched(config: RunConfig, spec: TrainerSpec, start: Start) -> Any:
         "torch-autograd": torch_batched.BatchedTorchAutogradMLP,
         "torch-optim": torch_batched.BatchedTorchOptimMLP,
     }[spec.name]
-    return batched(specs, start.data, params)
+    trainer = batched(specs, start.data, params)
+    if not spec.graphs:
+        return trainer
+    from engine.torch_graphs import GraphedTrainer  # on CUDA: K batched steps per replay
+
+    return GraphedTrainer(trainer)

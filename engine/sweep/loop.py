@@ -30,16 +30,17 @@ class MemberBatcher(_Batcher):
         super().__init__(name, trainer, emit)
         self.freeze: Callable[[list[int]], None] = trainer.freeze  # stops members' weights
         self.members = members
+        self.width = len(members)  # each step gives every member's loss
         self.member_done = [0] * len(members)  # iterations handed over, per member
         self.member_last: list[float | None] = [None] * len(members)
         self.member_bad: dict[int, float] = {}  # diverged members' first bad loss
 
     def flush(self) -> bool:
         """Hands over each running member's losses; False once every member diverged."""
-        if self.pending:
-            steps = np.asarray(self._read(), dtype=np.float64)  # stamped when read, on a device
-            self._hand_over(steps.reshape(len(self.pending), len(self.members)))
-            self.done += len(self.pending)
+        if self.pending:  # single steps, or a graph replay's K steps at once
+            steps = np.asarray(self._read(), dtype=np.float64).reshape(-1, len(self.members))
+            self._hand_over(steps)  # stamped when read, on a device
+            self.done += len(steps)
         self.pending, self.times = [], []
         self.last_flush = time.monotonic()
         if len(self.member_bad) == len(self.members):
@@ -48,6 +49,8 @@ class MemberBatcher(_Batcher):
 
     def _hand_over(self, steps: np.ndarray) -> None:
         diverged, family = [], []
+        mode, notice = getattr(self.trainer, "mode", ""), getattr(self.trainer, "notice", "")
+        sent, self.notice = "" if notice == self.notice else notice, notice  # a new notice
         for k, member in enumerate(self.members):
             if k in self.member_bad:
                 continue
@@ -55,9 +58,10 @@ class MemberBatcher(_Batcher):
             bad = np.flatnonzero(~np.isfinite(losses))
             finite = int(bad[0]) if bad.size else len(losses)
             if finite:
-                family.append(LossPoints(self.name, self.member_done[k],
-                                         losses[:finite].tolist(), self.times[:finite],
-                                         member=member))  # fmt: skip
+                kept, when = losses[:finite].tolist(), self.times[:finite]
+                family.append(LossPoints(self.name, self.member_done[k], kept, when,
+                                         mode=mode, notice=sent, member=member))  # fmt: skip
+                sent = ""  # once, with the first member's points
                 self.member_done[k] += finite
                 self.member_last[k] = float(losses[finite - 1])
             if bad.size:

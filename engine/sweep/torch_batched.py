@@ -20,7 +20,27 @@ def _stacked(arrays: list[Any], spec: TrainerSpec, axis: int = 0) -> torch.Tenso
                         device=spec.device)  # fmt: skip
 
 
-class BatchedTorchManualMLP(SideBySide):
+class _Frozen(Freezable):
+    """Frozen members as a mask on the device as well: zeroing their gradients is then a kernel
+    that a CUDA graph can hold (indexing by the host's list would copy it to the device)."""
+
+    frozen_mask: torch.Tensor  # (M,) bool
+
+    def freeze(self, members: list[int]) -> None:
+        super().freeze(members)
+        self.frozen_mask[self.frozen] = True
+
+    def zero_frozen(self, grad: torch.Tensor, axis: int = 0) -> None:
+        """Zeroes the frozen members' slices of grad (members on `axis`), NaN included."""
+        shape = [1] * grad.dim()
+        shape[axis] = -1
+        grad.masked_fill_(self.frozen_mask.view(shape), 0)
+
+    def reset_after_capture(self) -> None:
+        """Nothing to drop after a failed capture: each step zeroes what it adds into."""
+
+
+class BatchedTorchManualMLP(_Frozen, SideBySide):
     """BatchedNumpyMLP line for line on tensors (mm, bmm, clamp, addmm_), on any device."""
 
     def __init__(self, specs: list[TrainerSpec], data: Dataset, params: list[Params]) -> None:
@@ -42,6 +62,7 @@ class BatchedTorchManualMLP(SideBySide):
         self.grad_h_relu = self.x.new_empty((m, n, hidden))
         self.grad_h = torch.empty_like(self.h)
         self.grad_w2 = torch.empty_like(self.w2)
+        self.frozen_mask = torch.zeros(m, dtype=torch.bool, device=self.device)
 
     def step(self) -> torch.Tensor:
         """One iteration of every member; returns their M losses, left on the device."""
@@ -72,9 +93,9 @@ class BatchedTorchManualMLP(SideBySide):
         self.grad_h.copy_(self.grad_h_relu.transpose(0, 1))  # (N, M, H), for the wide GEMM
         self.grad_h.masked_fill_(self.h < 0, 0)  # grad_h[h < 0] = 0
         if self.frozen:  # a frozen member's gradients are zeros, whatever NaN its tensors hold
-            self.grad_y_pred[self.frozen] = 0
-            self.grad_w2[self.frozen] = 0
-            self.grad_h[:, self.frozen] = 0
+            self.zero_frozen(self.grad_y_pred)
+            self.zero_frozen(self.grad_w2)
+            self.zero_frozen(self.grad_h, axis=1)
 
     def update(self) -> None:
         """Plain SGD for every member; w1 += x.T·grad_h in the GEMM itself (beta=1)."""
@@ -88,7 +109,7 @@ class BatchedTorchManualMLP(SideBySide):
     read_losses = staticmethod(TorchManualMLP.read_losses)
 
 
-class _StackedModels(Freezable):
+class _StackedModels(_Frozen):
     """The seed's nn.Sequential, one per member, as stacked parameters run under vmap."""
 
     def __init__(self, specs: list[TrainerSpec], data: Dataset, params: list[Params]) -> None:
@@ -102,6 +123,7 @@ class _StackedModels(Freezable):
         self.model = copy.deepcopy(models[0]).to("meta")  # the shape of one; weights come in
         self.loss_fn = torch.nn.MSELoss(reduction="sum")
         self.losses_of = torch.func.vmap(self._member_loss, in_dims=(0, None, None))
+        self.frozen_mask = torch.zeros(len(specs), dtype=torch.bool, device=self.device)
 
     def _member_loss(self, params: dict[str, torch.Tensor], x: torch.Tensor,
                      y: torch.Tensor) -> torch.Tensor:  # fmt: skip
@@ -117,7 +139,7 @@ class _StackedModels(Freezable):
         losses.sum().backward()  # member k's loss depends on member k's weights only
         if self.frozen:
             for param in self.params.values():
-                param.grad[self.frozen] = 0  # type: ignore[index]
+                self.zero_frozen(param.grad)  # type: ignore[arg-type]
         return losses.detach()
 
     def member_params(self, k: int) -> dict[str, torch.Tensor]:

@@ -24,3 +24,14 @@ def build(config: RunConfig, name: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def same_start_f64() -> RunConfig:
     return small_config(same_start=True, dtype="float64", iters=50)
+
+
+def member_losses(events: list) -> dict[int, list[float]]:  # type: ignore[type-arg]
+    """Each sweep member's losses, in order, from a trainer's events."""
+    from engine.events import LossPoints, single_events
+
+    losses: dict[int, list[float]] = {}
+    for single in (single for event in events for single in single_events(event)):
+        if isinstance(single, LossPoints) and single.member is not None:
+            losses.setdefault(single.member.index, []).extend(single.losses)
+    return losses

@@ -105,3 +105,27 @@ def test_times_are_stamped_when_a_batch_has_finished() -> None:
     end = events[-1]
     assert times == sorted(times) and len(times) == 60
     assert times[-1] <= end.wall and times[-1] >= 0.5 * end.wall
+
+
+@pytest.mark.parametrize("name", TORCH)
+def test_a_sweeps_graphed_members_equal_eager_ones_and_a_divergence_recaptures(name: str) -> None:
+    from engine.events import FamilyPoints
+    from engine.sweep.loop import member_batcher
+    from tests.engine.conftest import member_losses
+
+    sweep = (("lr", (1e-6, 1e-5, 1.0)),)  # lr 1: that member diverges, is frozen, goes on alone
+
+    def run_sweep(graphs: str) -> list:
+        config = cuda_config(graphs=graphs, optimizer="sgd", sweep=sweep)
+        trainer = build_trainer(config, config.spec(name), make_start(config))
+        events: list = []
+        train(name, trainer, config.iters, Gate(), events.append, member_batcher(config))
+        return events
+
+    eager, graphed = run_sweep("off"), run_sweep("on")
+    points = [p for e in graphed if isinstance(e, FamilyPoints) for p in e.points]
+    assert not any(p.notice for p in points), [p.notice for p in points]
+    assert points[-1].mode == "graphs"
+    for k, losses in member_losses(eager).items():
+        np.testing.assert_allclose(member_losses(graphed)[k], losses, rtol=1e-12)
+    assert [m.status for m in graphed[-1].members] == ["done", "done", "diverged"]

@@ -14,12 +14,12 @@ import engine.config
 import engine.loop
 import engine.torch_graphs
 from engine.config import ConfigError, RunConfig, validate
-from engine.events import LossPoints, TrainerEnded
+from engine.events import FamilyPoints, LossPoints, TrainerEnded
 from engine.gradcheck import check_gradients
 from engine.loop import Gate, train
 from engine.replay import load_run
 from engine.runspec import command_line
-from tests.engine.conftest import build, small_config
+from tests.engine.conftest import build, member_losses, small_config
 from tests.engine.test_cli import SMALL
 from tui.main import main
 
@@ -98,12 +98,12 @@ class _ReplayingGraph:
             self.losses[i].copy_(self.trainer.step())
 
 
-def _fake_capture(trainer, k: int):  # type: ignore[no-untyped-def]
-    losses = torch.empty(k, dtype=trainer.x.dtype)
+def _fake_capture(trainer, k: int, shape: tuple[int, ...] = ()):  # type: ignore[no-untyped-def]
+    losses = torch.empty((k, *shape), dtype=trainer.x.dtype)
     return _ReplayingGraph(trainer, losses), losses
 
 
-def _failing_capture(trainer, k: int):  # type: ignore[no-untyped-def]
+def _failing_capture(trainer, k: int, shape: tuple[int, ...] = ()):  # type: ignore[no-untyped-def]
     raise RuntimeError("operation not permitted when stream is capturing\nmore detail")
 
 
@@ -244,3 +244,32 @@ def test_tf32_precision_holds_float32_to_the_tf32_tolerance_and_float64_to_its_o
         config = small_config(same_start=True, dtype=dtype, matmul_precision="high", iters=30)
         report = equivalence(config, train_logs(config))
         assert {c.tolerance for c in report.comparisons} == {expected}
+
+
+@pytest.mark.parametrize("name", TORCH)
+def test_a_sweeps_batched_step_replays_its_members_losses_bitwise(monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    # lr 0.5 diverges within the first batches: its member is frozen and the graph captured again
+    config = small_config(iters=57, dtype="float64", optimizer="sgd",
+                          sweep=(("lr", (1e-4, 1e-3, 0.5)),))  # fmt: skip
+    monkeypatch.setattr(engine.loop, "FLUSH_SECONDS", 0.0)  # a batch handed over per replay
+    eager = _run_sweep(config, name)
+    _graphs_here(monkeypatch, _fake_capture)
+    captures: list[int] = []
+    monkeypatch.setattr(engine.torch_graphs, "capture",
+                        lambda *args: captures.append(1) or _fake_capture(*args))  # fmt: skip
+    graphed = _run_sweep(config, name)
+    assert member_losses(graphed) == member_losses(eager)
+    assert [len(member_losses(graphed)[k]) for k in (0, 1)] == [57, 57]
+    assert len(member_losses(graphed)[2]) < 57 and len(captures) == 2  # again after the freeze
+    points = [e for e in graphed if isinstance(e, FamilyPoints)]
+    assert {p.mode for e in points for p in e.points} == {"graphs"}
+    assert graphed[-1].status == "done" and [m.status for m in graphed[-1].members] == [
+        "done", "done", "diverged"]  # fmt: skip
+
+
+def _run_sweep(config: RunConfig, name: str) -> list:
+    from engine.sweep.loop import member_batcher
+
+    events: list = []
+    train(name, build(config, name), config.iters, Gate(), events.append, member_batcher(config))
+    return events

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from engine.config import SEED_LR, TRAINERS, RunConfig
-from engine.events import DIVERGED, DONE, STOPPED, LossPoints, TrainerEnded, single_events
+from engine.events import DIVERGED, DONE, STOPPED, TrainerEnded
 from engine.loop import Gate, run_trainer
 from engine.runner import make_start
 from engine.sweep.spec import members
-from tests.engine.conftest import build, small_config
+from tests.engine.conftest import build, member_losses, small_config
 
 STEPS = 25
 
@@ -68,12 +68,8 @@ def collect(config: RunConfig, name: str) -> tuple[dict[int, list[float]], Train
     """Trains one trainer of the config as the runner does; each member's losses and the end."""
     events: list[Any] = []
     run_trainer(config, config.spec(name), make_start(config), Gate(), events.append)
-    losses: dict[int, list[float]] = {}
-    for single in (single for event in events for single in single_events(event)):
-        if isinstance(single, LossPoints) and single.member is not None:
-            losses.setdefault(single.member.index, []).extend(single.losses)
     assert isinstance(events[-1], TrainerEnded)
-    return losses, events[-1]
+    return member_losses(events), events[-1]
 
 
 @pytest.mark.parametrize("name", TRAINERS)

@@ -110,8 +110,10 @@ class TrainerPanel(Vertical, can_focus=True):
         if self.family is None or not event.points:
             return
         self.family.take(event)
+        first = event.points[0]
+        self.mode, self.notice = first.mode, first.notice or self.notice
         best = self.family.best()
-        self.took(event.points[0], float("nan") if best is None else self.family.latest[best])
+        self.took(first, float("nan") if best is None else self.family.latest[best])
         self.done = event.next_iter
 
     def took(self, event: LossPoints, loss: float) -> None:
