@@ -3,7 +3,8 @@
 #   1. CUDA is there; 2. the torch trainers headless at the seed's sizes, every one "done", with
 #   CUDA graphs (--graphs auto) and without; 3. the GPU-only tests (pytest -m cuda); 4. each
 #   torch trainer's it/s beside a hand-written graph-captured loop of its own step, in the same
-#   run, and the large size's share of the fp32 and TF32 matmul limits measured there;
+#   run, the large size's share of the fp32 and TF32 matmul limits measured there, and a
+#   256-member sweep against the single run;
 #   5. the gradient check and the equivalence margins (fp32 and TF32); 6. the app under the
 #   pilot, and the app against headless (these two need textual: install the wheels first).
 # Run from the repository root. Offline GPU machine: prepare with ../shared/tools/gpu-wheels.sh
@@ -64,6 +65,9 @@ if [[ "$DEVICE" == cuda* ]]; then
 
     echo "== each torch trainer beside a hand-written CUDA graph loop of its step; large size"
     "$PY" -m bench.engine_bench --device "$DEVICE" --rounds "$ROUNDS" --iters "$ITERS"
+
+    echo "== a sweep of 256 members against the single run (goal: every torch trainer >= 30x)"
+    "$PY" -m bench.sweep_bench --device "$DEVICE" --members 256 --rounds "$ROUNDS"
 fi
 
 echo "== gradient check in float64 at the seed's sizes, $DEVICE"
