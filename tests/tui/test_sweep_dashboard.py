@@ -110,7 +110,7 @@ async def test_a_sweep_typed_in_the_controls_restarts_every_trainer_as_a_family(
         await pilot.press("ctrl+s")
         await wait_until(
             pilot,
-            lambda: all("3 members" in str(p.border_subtitle) and p.done > 5
+            lambda: all(re.search("3 members|/3 diverged", str(p.border_subtitle)) and p.done > 5
                         for p in panels(app).values()),
         )  # fmt: skip
         assert app.config.sweep == (("lr", (0.001, 0.01, 0.1)),)
@@ -203,3 +203,18 @@ def test_the_sweep_view_averages_over_seeds_with_a_band_and_takes_the_best_over_
     line = sweep_line("numpy", grid, 0.0)
     assert axis_title(grid) == "lr (the best over init-scale)" and line.low is None
     assert line.y[0] == 5.0 and line.diverged.tolist() == [1e-2]  # both members there diverged
+
+
+def test_each_members_smoothed_final_loss_is_the_plots_smoothing_over_every_batch() -> None:
+    import numpy as np
+
+    from engine.history import debiased_ema
+    from tui.widgets.family import Smoothed
+
+    losses = np.random.default_rng(1).random((500, 3)) * 10
+    for weight in (0.6, 0.9, 0.99):
+        smoothed = Smoothed(weight, np.zeros(3), np.zeros(3))
+        smoothed.take(losses[:137])  # two batches of a live run
+        smoothed.take(losses[137:])
+        expected = [debiased_ema(losses[:, k], weight)[-1] for k in range(3)]
+        np.testing.assert_allclose(smoothed.final(), expected, rtol=1e-12)

@@ -29,11 +29,14 @@ class Smoothed:
     kept: np.ndarray
 
     def take(self, losses: np.ndarray) -> None:
-        """losses: steps by members, NaN where a member has none (it diverged)."""
-        for row in losses:
-            finite = np.isfinite(row)
-            self.value[finite] = self.weight * self.value[finite] + (1 - self.weight) * row[finite]
-            self.kept[finite] += 1
+        """losses: steps by members, NaN where a member has none (it diverged, and its value
+        no longer counts). The recurrence over a batch in one product: the value after T steps
+        is w^T·value + (1-w)·Σ w^(T-1-t)·loss_t."""
+        finite = np.isfinite(losses)
+        powers = self.weight ** np.arange(len(losses) - 1, -1, -1, dtype=np.float64)
+        added = (1 - self.weight) * (powers @ np.where(finite, losses, 0.0))
+        self.value = self.weight ** len(losses) * self.value + added
+        self.kept += finite.sum(axis=0)
 
     def final(self) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
