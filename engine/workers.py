@@ -112,7 +112,9 @@ def _child_main(
     threads: int,
     output: Path | None,
 ) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C reaches the parent, which stops us
+    # ^C, and the hangup of a vanished terminal, reach the parent too, which stops us
+    for signum in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
     redirect_output(output)
     print(f"--- {spec.name} starts, {time.strftime('%Y-%m-%d %H:%M:%S')}", file=sys.stderr)
     with contextlib.suppress(OSError):

@@ -12,6 +12,7 @@ from typing import IO, Any, ClassVar
 from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -28,10 +29,11 @@ from engine.runlog import RunLog
 from engine.runner import Runner
 from tui import commands
 from tui.lab_actions import LabActions
-from tui.messages import DevicesFound, EngineEvent
+from tui.messages import DevicesFound, EngineEvent, TerminalLost
 from tui.outputs import ask_for_weights, convert_replay, write_weights
 from tui.screens.controls import ControlsScreen
 from tui.screens.devices import DeviceScreen
+from tui.terminal import lasting
 from tui.trainer_control import TrainerControl
 from tui.widgets.dashboard import Dashboard
 
@@ -82,6 +84,10 @@ class MlpApp(LabActions):
         # Listed in the background when first asked for: it imports torch, seconds of CPU that
         # the trainers would lose at start-up.
         self.devices: list[DeviceInfo] | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver; on a terminal, one that a vanished terminal can't hang."""
+        return lasting(super().get_driver_class())
 
     def compose(self) -> ComposeResult:
         yield self.dashboard
@@ -221,6 +227,10 @@ class MlpApp(LabActions):
     def quit_run(self) -> None:
         """q, ctrl+c, SIGTERM, SIGHUP: the trainers stop, then the app exits."""
         self.control.quit()
+
+    def on_terminal_lost(self, _message: TerminalLost) -> None:
+        """The terminal is gone, and no SIGHUP may come (a shell that keeps it): as if it had."""
+        self.quit_run()
 
     def on_unmount(self) -> None:
         self.control.close()  # however the app ends, no trainer outlives it

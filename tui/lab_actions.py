@@ -7,9 +7,9 @@ from pathlib import Path
 
 from textual.app import App
 
-from engine.cli import build_parser
 from engine.config import RunConfig
 from engine.export.tensorboard import TensorBoardWriter
+from engine.flags import build_parser
 from engine.runlog import RunLog
 from engine.runspec import command_line
 from tui import commands

@@ -141,6 +141,8 @@ def run(args: argparse.Namespace, config: RunConfig, jsonl: IO[str] | None,
     finally:
         if run_log is not None:
             run_log.close()
+        if jsonl is not None and jsonl is not sys.stdout:
+            jsonl.close()
         if tensorboard is not None and (problem := tensorboard.close()):
             print(f"mlp-tui: {problem}", file=sys.stderr)
 

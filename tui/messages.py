@@ -1,4 +1,5 @@
-"""Provides the app-wide messages: what the engine's worker threads post to the app."""
+"""Provides the app-wide messages: what the engine's worker threads and the terminal driver post
+to the app."""
 
 from __future__ import annotations
 
@@ -22,3 +23,7 @@ class DevicesFound(Message):
     """The devices torch can see, listed in a worker thread when the app starts."""
 
     devices: list[DeviceInfo]
+
+
+class TerminalLost(Message):
+    """The terminal vanished (a write to it failed): nothing can be drawn or typed any more."""

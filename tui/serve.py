@@ -70,7 +70,7 @@ def serve(argv: list[str], host: str, port: int, loopback: bool) -> int:
     """Serves the dashboard until SIGINT, SIGTERM or SIGHUP; 2 when it cannot listen."""
     from textual_serve import server as textual_server
 
-    from engine.cli import build_parser
+    from engine.flags import build_parser
     from tui.web_server import DashboardServer, GroupLeaderService
 
     if not loopback:

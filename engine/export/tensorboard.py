@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from engine.cli import build_parser
 from engine.config import RunConfig
 from engine.events import Event, LossPoints, TrainerStarted
+from engine.flags import build_parser
 from engine.records import loss_records
 from engine.replay import PastRun
 from engine.runlog import new_run_id

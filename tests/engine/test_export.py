@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from engine.cli import build_parser, parse
+from engine.cli import parse
 from engine.data import load_start
+from engine.flags import build_parser
 from engine.runspec import command_line
-from tests.engine.test_cli import SMALL
+from tests.engine.cli_runs import SMALL
 from tui.main import main
 
 TRAINERS = ("numpy", "torch-manual", "torch-autograd", "torch-optim")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import tui.main
 from engine.config import RunConfig
 from engine.runlog import RunLog
-from tests.engine.test_cli import files_under, write_npz
+from tests.engine.cli_runs import files_under, write_npz
 
 # Each flag's valid values, then invalid ones; paths are relative to a fresh folder per example.
 VALUES = {

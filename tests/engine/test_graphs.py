@@ -19,8 +19,8 @@ from engine.gradcheck import check_gradients
 from engine.loop import Gate, train
 from engine.replay import load_run
 from engine.runspec import command_line
+from tests.engine.cli_runs import SMALL
 from tests.engine.conftest import build, member_losses, small_config
-from tests.engine.test_cli import SMALL
 from tui.main import main
 
 TORCH = ("torch-manual", "torch-autograd", "torch-optim")
@@ -55,7 +55,7 @@ def test_auto_is_off_on_cpu_and_on_for_cuda_devices() -> None:
 
 
 def test_graphs_and_precision_reach_the_command_line() -> None:
-    from engine.cli import build_parser
+    from engine.flags import build_parser
 
     config = small_config(graphs="off", matmul_precision="high")
     line = command_line(config, build_parser())

@@ -9,10 +9,11 @@ import textwrap
 import numpy as np
 import pytest
 
-from engine.cli import build_parser, parse
+from engine.cli import parse
 from engine.config import ConfigError
 from engine.equivalence import equivalence
 from engine.events import LossPoints
+from engine.flags import build_parser
 from engine.gradcheck import check_gradients
 from engine.history import LossLog, losses_csv
 from engine.numpy_mlp import NumpyMLP

@@ -9,8 +9,9 @@ import shlex
 
 import numpy as np
 
-from engine.cli import build_parser, parse
+from engine.cli import parse
 from engine.events import LossPoints
+from engine.flags import build_parser
 from engine.replay import load_run
 from engine.runlog import RunLog
 from engine.runspec import command_line

@@ -6,12 +6,13 @@ import shlex
 
 import pytest
 
-from engine.cli import build_parser, parse
+from engine.cli import parse
 from engine.config import ConfigError
+from engine.flags import build_parser
 from engine.runspec import command_line
 from engine.sweep.spec import members, parse_axis
+from tests.engine.cli_runs import SMALL, run, write_npz
 from tests.engine.conftest import small_config
-from tests.engine.test_cli import SMALL, run, write_npz
 from tui.main import main
 
 

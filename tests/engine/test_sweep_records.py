@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.engine.test_cli import run
+from tests.engine.cli_runs import run
 from tui.main import main
 
 SWEEP = ["--trainers", "numpy,torch-optim", "--iters", "20", "--log-every", "10"]

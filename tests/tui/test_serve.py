@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import build_parser
+from engine.flags import build_parser
 from tests.tui import browser
 from tui.main import main
 from tui.serve import served_argv

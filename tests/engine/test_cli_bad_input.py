@@ -1,0 +1,134 @@
+"""Bad input to `mlp-tui` exits 2 with one line saying what is wrong, before anything is made:
+flags, .npz files, folders, the run log's place, a dashboard without a terminal."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.engine.cli_runs import SMALL, files_under, run, write_npz
+from tui.main import main
+
+BAD_INPUT = [
+    (["--n", "0"], "n must be a whole number above 0"),
+    (["--hidden", "-3"], "hidden must be a whole number above 0"),
+    (["--iters", "0"], "iterations must be a whole number above 0"),
+    (["--log-every", "0"], "log interval must be a whole number above 0"),
+    (["--iters", "ten"], "expected a whole number, got 'ten'"),
+    (["--lr", "0"], "not a finite number above 0"),
+    (["--lr", "nan"], "not a finite number above 0"),
+    (["--lr", "numpy=inf"], "not a finite number above 0"),
+    (["--lr", "bogus=1e-3"], "unknown trainer 'bogus'"),
+    (["--trainers", "numpy,jax"], "unknown trainer 'jax'; accepted: numpy, torch-manual"),
+    (["--optimizer", "lbfgs"], "unknown optimizer 'lbfgs'; accepted: adam, sgd, momentum, rmsprop"),
+    (["--dtype", "float16"], "unknown dtype 'float16'; accepted: float32, float64"),
+    (["--device", "tpu"], "unknown device 'tpu'; accepted: cpu, cuda, cuda:N, mps"),
+    (["--device", "cuda:7"], "not available"),
+    (["--init", "xavier"], "unknown init 'xavier'; accepted: normal, default"),
+    (["--jsonl", "/no/such/dir/out.jsonl"], "cannot write --jsonl /no/such/dir/out.jsonl"),
+    (["--n", "100000000", "--d-in", "1000000"], "choose smaller sizes"),
+    (["--workers", "fiber"], "unknown workers 'fiber'; accepted: thread, process"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_INPUT)
+def test_bad_input_exits_2_with_one_line(capsys, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("mlp-tui: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def _npz_cases(tmp: Path) -> list[tuple[Path, str]]:
+    corrupt = tmp / "corrupt.npz"
+    corrupt.write_bytes(b"not a zip file at all")
+    return [
+        (tmp / "missing.npz", "no such file"),
+        (corrupt, "not a readable .npz file"),
+        (write_npz(tmp / "no_w2.npz", w2=None), "missing array(s) w2"),
+        (write_npz(tmp / "shape.npz", w1=np.ones((7, 5))), "w1 has shape (7, 5), expected (4, 5)"),
+        (write_npz(tmp / "nan.npz", y=np.full((6, 3), np.nan)), "array y holds NaN or inf"),
+        (write_npz(tmp / "one_bias.npz", b1=np.ones(5)), "only one of b1, b2"),
+        (
+            write_npz(tmp / "bad_bias.npz", b1=np.ones(4), b2=np.ones(3)),
+            "b1 has shape (4,), expected (5,)",
+        ),
+        (write_npz(tmp / "text.npz", x=np.array([["a"] * 4] * 6)), "real numbers are needed"),
+    ]
+
+
+def test_bad_npz_files_exit_2_with_their_reason(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for path, message in _npz_cases(tmp_path):
+        code, _, err = run(capsys, "--init-from", str(path))
+        assert code == 2, path
+        assert message in err and err.count("\n") == 1, err
+
+
+def test_the_dashboard_without_a_terminal_points_to_headless_and_creates_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    (tmp_path / "out.jsonl").write_text("kept\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.main", "--jsonl", "out.jsonl"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path.cwd())},
+    )
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and "--headless" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]  # no runs/ folder
+    assert (tmp_path / "out.jsonl").read_text() == "kept\n"  # not truncated
+
+
+def test_an_unwritable_log_dir_is_bad_input(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    args = [a for a in SMALL if a != "--no-log"]
+    code = main(["--headless", *args, "--log-dir", str(blocker / "runs")])
+    _, err = capsys.readouterr()
+    assert code == 2 and "cannot write the run log" in err and err.count("\n") == 1
+
+
+def _bad_files(tmp: Path) -> list[tuple[list[str], str]]:
+    np.save(tmp / "plain.npy", np.ones((3, 3)))
+    (tmp / "afile").write_text("not a directory")
+    (tmp / "adir").mkdir()
+    return [
+        (["--seed", "-1"], "seed must be a whole number from 0 to 4294967295, got -1"),
+        (["--seed", str(2**32)], "seed must be a whole number from 0 to 4294967295"),
+        (["--init-from", "plain.npy"], "one array, not an .npz archive"),
+        (["--init-from", "adir"], "not a readable .npz file"),
+        (["--log-dir", "afile"], "afile is not a directory; give another --log-dir"),
+        (["--jsonl", "adir"], "cannot write --jsonl adir: it is a directory"),
+        (["--config", "adir"], "cannot read --config adir"),
+        (["--replay", "afile"], "cannot read the run log afile"),
+        (["--gradcheck", "--compare", "adir"], "leave out --replay, --compare and --jsonl"),
+        (["--replay", "adir", "--jsonl", "out.jsonl"], "leave out --jsonl"),
+        (["--jsonl", "out.jsonl", "--seed", "-3"], "seed must be"),
+    ]
+
+
+def test_bad_files_and_flags_exit_2_before_anything_is_created(  # type: ignore[no-untyped-def]
+    capsys, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    cases = _bad_files(tmp_path)
+    (tmp_path / "out.jsonl").write_text("kept\n")
+    before = files_under(tmp_path)
+    args = [a for a in SMALL if a != "--no-log"]
+    for flags, message in cases:
+        headless = [] if {"--replay", "--compare"} & set(flags) else ["--headless"]
+        code = main([*headless, *args, *flags])
+        out, err = capsys.readouterr()
+        assert (code, out) == (2, ""), flags
+        assert err.count("\n") == 1 and message in err, err
+        assert files_under(tmp_path) == before and not (tmp_path / "runs").exists(), flags
