@@ -46,7 +46,9 @@ async def test_a_modal_over_four_training_plots_builds_no_figure(
         await wait_until(pilot, lambda: all(p.state == "paused" for p in panels(app).values()))
         for plot in app.query(LossPlot):
             plot.painted = 0.0
-        app.dashboard.repaint()  # every plot takes the last points once more
+        app.dashboard.repaint()  # every plot takes the last points once more, a slot apart
+        plots = [panel.plot for panel in panels(app).values()]
+        await wait_until(pilot, lambda: all(p.painted_versions == p.versions() for p in plots))
         await settle(pilot)
         builds = count_builds(app, monkeypatch)
         await pilot.press("c")

@@ -25,5 +25,8 @@ class TextScreen(ModalScreen[None]):
             yield Static(self.title_text, id="text-title")
             yield Static(self.text, id="text-body", markup=False)
 
+    def on_screen_resume(self) -> None:
+        self.query_one(VerticalScroll).scroll_home(animate=False)  # a reused one opens at the top
+
     def action_close(self) -> None:
         self.dismiss(None)
