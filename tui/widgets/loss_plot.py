@@ -85,9 +85,9 @@ class LossPlot(PlotextPlot):
 
     def take_slot(self) -> None:
         self.waiting = None
-        if self.screen.is_current:
+        if self.app.screen is self.screen:
             self.redraw()
-        else:  # under a dialog: due again on the first tick after it closes
+        else:  # under a dialog (is_current is true there too): due on the first tick after it
             self.painted = 0.0
 
     def lines(self) -> tuple[list[Line], float, tuple[float, float]]:
