@@ -131,3 +131,16 @@ async def test_a_device_that_vanished_is_refused_and_every_trainer_runs_on() -> 
         assert all(p.state == "running" for p in panels(app).values())
         assert "cpu" in str(panels(app)["torch-manual"].border_title)
         await pilot.press("q")
+
+
+async def test_a_dialog_built_once_takes_a_theme_chosen_while_it_was_closed() -> None:
+    app = small_app(autostart=False, trainers=("numpy",))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("c")
+        dark = app.screen.query_one("#controls").styles.background
+        await pilot.press("escape")
+        app.theme = "textual-light"
+        await pilot.press("c")
+        light = app.screen.query_one("#controls").styles.background
+        assert light != dark and light == app.current_theme.to_color_system().surface
+        await pilot.press("escape", "q")

@@ -11,13 +11,13 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 import engine
 from engine.config import ConfigError
 from engine.devices import DeviceInfo, resolve_device
+from tui.screens.kept import KeptScreen
 
 # list_devices() in a child interpreter, its devices as JSON on stdout
 LISTER = """import json, sys
@@ -48,7 +48,7 @@ def list_devices_apart() -> list[DeviceInfo]:
     return [DeviceInfo(*fields) for fields in json.loads(child.stdout)]
 
 
-class DeviceScreen(ModalScreen[str | None]):
+class DeviceScreen(KeptScreen[str | None]):
     """Lists the devices torch can see; choosing one moves the torch trainers there.
 
     Args:

@@ -7,11 +7,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.screens.kept import KeptScreen
 
-class TextScreen(ModalScreen[None]):
+
+class TextScreen(KeptScreen[None]):
     """A title and a text the user can read and select; escape or q closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
