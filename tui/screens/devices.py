@@ -19,8 +19,10 @@ from engine.config import ConfigError
 from engine.devices import DeviceInfo, resolve_device
 from tui.screens.kept import KeptScreen
 
-# list_devices() in a child interpreter, its devices as JSON on stdout
-LISTER = """import json, sys
+# list_devices() in a child interpreter, its devices as JSON on stdout; niced below the app (its
+# second of importing torch would take a core from the screen) and above the trainers
+LISTER = """import json, os, sys
+os.nice(10)
 sys.path.insert(0, sys.argv[1])
 from engine.devices import list_devices
 print(json.dumps([[d.id, d.name, d.memory_bytes] for d in list_devices()]))"""
