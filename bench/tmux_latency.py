@@ -72,11 +72,14 @@ def one_round(times: dict[str, list[float]], paused: bool = False) -> None:
         times["escape: dialog gone"].append(press("Escape", gone))
 
 
-def start_app(code: Path, log_dir: str) -> None:
+def start_app(code: Path, log_dir: str, renice: int | None = None) -> None:
     command = shlex.join([sys.executable, "-m", "tui.main", "--iters", "10000000",
                          "--log-dir", log_dir])  # fmt: skip
     tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "36", "-c", str(code), command)
     wait_for(lambda text: text.count("running") == 4, timeout=300)  # minutes on a busy machine
+    if renice is not None:  # the app's main thread only: the trainers keep their nice 15
+        app = tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip()
+        subprocess.run(["renice", "-n", str(renice), "-p", app], capture_output=True, check=True)
     time.sleep(3)  # past start-up, when the plots first fill
 
 
@@ -133,6 +136,8 @@ def main() -> None:
     parser.add_argument("--code", type=Path, action="append", help="a checkout to measure")
     parser.add_argument("--cpu-seconds", type=float, default=0, help="also measure CPU shares")
     parser.add_argument("--paused", action="store_true", help="pause the trainers first")
+    parser.add_argument("--renice", type=int, help="the app's main thread's nice level (root to "
+                        "go below 0): other jobs' load on a shared machine set aside")  # fmt: skip
     args = parser.parse_args()
     codes = [code.resolve() for code in args.code or [Path.cwd()]]
     keys = ["space: pausing shown", "space: running shown",
@@ -142,7 +147,7 @@ def main() -> None:
         for _ in range(args.starts):
             for code in codes:  # interleaved: one start of each checkout in turn
                 try:
-                    start_app(code, log_dir)
+                    start_app(code, log_dir, args.renice)
                     if args.cpu_seconds:
                         print(code, cpu_shares(args.cpu_seconds), flush=True)
                     if args.paused:
