@@ -211,8 +211,8 @@ class MlpApp(LabActions):
         self.notify(f"applied; {said}", timeout=3)
 
     def action_devices(self) -> None:
-        if self.devices is None:
-            self.find_devices()
+        if self.devices is None and not any(w.group == "devices" for w in self.workers):
+            self.find_devices()  # once: d pressed again while it lists starts no second child
         if not self.is_screen_installed("devices"):  # built once, kept, as the controls are
             self.install_screen(DeviceScreen(self.config.device, self.devices), "devices")
         devices = self.get_screen("devices", DeviceScreen)
