@@ -1,8 +1,9 @@
 """Provides key-to-screen latency as a person sees it: mlp-tui in tmux, keys sent, screen polled.
 
-Run: python -m bench.tmux_latency [--repeats 10] [--code DIR ...]  (needs tmux; all four train
-at the seed's sizes). Each --code is a checkout whose app is measured, round by round in turn, so
-two versions are compared under the same load; by default the current directory.
+Run: python -m bench.tmux_latency [--repeats 10] [--code DIR ...] [--paused]  (needs tmux; all
+four train at the seed's sizes, or with --paused hold still from the start). Each --code is a
+checkout whose app is measured, round by round in turn, so two versions are compared under the
+same load; by default the current directory.
 """
 
 from __future__ import annotations
@@ -58,22 +59,27 @@ DIALOGS = {  # key: the title its dialog shows
 }
 
 
-def one_round(times: dict[str, list[float]]) -> None:
-    """Each key once: space (pause, resume), then each dialog opened and closed with escape."""
-    times["space: pausing shown"].append(press("Space", lambda t: t.count("paus") == 4))
-    wait_for(lambda t: t.count("paused") == 4)
-    times["space: running shown"].append(press("Space", lambda t: t.count("running") == 4))
+def one_round(times: dict[str, list[float]], paused: bool = False) -> None:
+    """Each key once: space (pause, resume) unless the trainers stay paused, then each dialog
+    opened and closed with escape."""
+    if not paused:
+        times["space: pausing shown"].append(press("Space", lambda t: t.count("paus") == 4))
+        wait_for(lambda t: t.count("paused") == 4)
+        times["space: running shown"].append(press("Space", lambda t: t.count("running") == 4))
     for key, title in DIALOGS.items():
         shown, gone = dialog(title)
         times[f"{key}: dialog shown"].append(press(key, shown))
         times["escape: dialog gone"].append(press("Escape", gone))
 
 
-def start_app(code: Path, log_dir: str) -> None:
+def start_app(code: Path, log_dir: str, renice: int | None = None) -> None:
     command = shlex.join([sys.executable, "-m", "tui.main", "--iters", "10000000",
                          "--log-dir", log_dir])  # fmt: skip
     tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "36", "-c", str(code), command)
     wait_for(lambda text: text.count("running") == 4, timeout=300)  # minutes on a busy machine
+    if renice is not None:  # the app's main thread only: the trainers keep their nice 15
+        app = tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip()
+        subprocess.run(["renice", "-n", str(renice), "-p", app], capture_output=True, check=True)
     time.sleep(3)  # past start-up, when the plots first fill
 
 
@@ -129,6 +135,9 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=1, help="app starts per --code")
     parser.add_argument("--code", type=Path, action="append", help="a checkout to measure")
     parser.add_argument("--cpu-seconds", type=float, default=0, help="also measure CPU shares")
+    parser.add_argument("--paused", action="store_true", help="pause the trainers first")
+    parser.add_argument("--renice", type=int, help="the app's main thread's nice level (root to "
+                        "go below 0): other jobs' load on a shared machine set aside")  # fmt: skip
     args = parser.parse_args()
     codes = [code.resolve() for code in args.code or [Path.cwd()]]
     keys = ["space: pausing shown", "space: running shown",
@@ -138,16 +147,20 @@ def main() -> None:
         for _ in range(args.starts):
             for code in codes:  # interleaved: one start of each checkout in turn
                 try:
-                    start_app(code, log_dir)
+                    start_app(code, log_dir, args.renice)
                     if args.cpu_seconds:
                         print(code, cpu_shares(args.cpu_seconds), flush=True)
+                    if args.paused:
+                        press("Space", lambda t: t.count("paused") == 4)
                     for _ in range(args.repeats):
-                        one_round(times[code])
+                        one_round(times[code], args.paused)
                 finally:
                     stop_app()
     for code in codes:
         print(f"key press to screen in tmux, 120x36, all four training (ms), {code}:")
         for key, values in times[code].items():
+            if not values:  # space, with --paused
+                continue
             print(f"  {key:<22} median {statistics.median(values):6.1f}  "
                   f"p95 {p95(values):6.1f}  max {max(values):6.1f}  (n={len(values)})")  # fmt: skip
 

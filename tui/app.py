@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from collections.abc import Iterable
 from functools import partial
@@ -14,11 +15,11 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.driver import Driver
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from engine.cli import with_device
 from engine.config import RunConfig, changed_trainers
-from engine.devices import DeviceInfo, list_devices
+from engine.devices import DeviceInfo, cpu_name
 from engine.events import Event, TrainerEnded, single_events
 from engine.export.tensorboard import TensorBoardWriter
 from engine.export.weights import WeightsKeeper
@@ -32,10 +33,11 @@ from tui.lab_actions import LabActions
 from tui.messages import DevicesFound, EngineEvent, TerminalLost
 from tui.outputs import ask_for_weights, convert_replay, write_weights
 from tui.screens.controls import ControlsScreen
-from tui.screens.devices import DeviceScreen
+from tui.screens.devices import DeviceScreen, list_devices_apart
 from tui.terminal import lasting
 from tui.trainer_control import TrainerControl
 from tui.widgets.dashboard import Dashboard
+from tui.widgets.footer import KeyFooter
 
 REPAINT_SECONDS = 0.5
 
@@ -81,7 +83,7 @@ class MlpApp(LabActions):
             run_log.on_error = partial(self.notify, severity="warning", timeout=30)
         self.dashboard = Dashboard(config)
         self.control = TrainerControl(self, self.runner, self.dashboard)
-        # Listed in the background when first asked for: it imports torch, seconds of CPU that
+        # Listed by a child process when first asked for: it imports torch, seconds of CPU that
         # the trainers would lose at start-up.
         self.devices: list[DeviceInfo] | None = None
 
@@ -95,13 +97,13 @@ class MlpApp(LabActions):
             "The terminal is too small for mlp-tui: make it at least 60 columns by 16 rows.",
             id="too-small",
         )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):  # kill, or a dropped SSH connection
             loop.add_signal_handler(signum, self.quit_run)
-        self.set_interval(REPAINT_SECONDS, self.dashboard.repaint)
+        self.set_interval(REPAINT_SECONDS, self.repaint_dashboard)
         # built once, so that c opens it in a frame or two instead of composing ~30 widgets
         self.install_screen(ControlsScreen(self.config), "controls")
         if self.replay is not None:
@@ -117,6 +119,15 @@ class MlpApp(LabActions):
                 self.notify(problems_notice(past), severity="warning", timeout=10)
         if self.autostart:
             self.start_trainers(self.config.trainers)
+        # What exists now (modules, widgets) lasts as long as the app: out of the cycle
+        # collector's way, whose full passes over it stalled the screen 30-200 ms every few s.
+        gc.freeze()
+
+    def repaint_dashboard(self) -> None:
+        """The timer's repaint, while the dashboard shows: under a dialog each change would
+        wait undrawn, and closing the dialog would draw them all in one frame."""
+        if self.screen is self.screen_stack[0]:
+            self.dashboard.repaint()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A replay only shows: the keys that would train do nothing (and leave the footer)."""
@@ -124,10 +135,15 @@ class MlpApp(LabActions):
 
     @work(thread=True, exclusive=True, group="devices")
     def find_devices(self) -> None:
-        self.post_message(DevicesFound(list_devices()))
+        try:
+            self.post_message(DevicesFound(list_devices_apart()))
+        except (OSError, RuntimeError, ValueError) as error:
+            self.post_message(DevicesFound([DeviceInfo("cpu", cpu_name())], str(error)))
 
     def on_devices_found(self, message: DevicesFound) -> None:
         self.devices = message.devices
+        if message.problem:
+            self.notify(message.problem, severity="error", timeout=8)
         if isinstance(self.screen, DeviceScreen):
             self.screen.show_devices(message.devices)
 
@@ -202,9 +218,13 @@ class MlpApp(LabActions):
         self.notify(f"applied; {said}", timeout=3)
 
     def action_devices(self) -> None:
-        if self.devices is None:
-            self.find_devices()
-        self.push_screen(DeviceScreen(self.config.device, self.devices), self.apply_device)
+        if self.devices is None and not any(w.group == "devices" for w in self.workers):
+            self.find_devices()  # once: d pressed again while it lists starts no second child
+        if not self.is_screen_installed("devices"):  # built once, kept, as the controls are
+            self.install_screen(DeviceScreen(self.config.device, self.devices), "devices")
+        devices = self.get_screen("devices", DeviceScreen)
+        devices.current, devices.devices = self.config.device, self.devices  # shown as it opens
+        self.push_screen(devices, self.apply_device)
 
     def apply_device(self, device: str | None) -> None:
         if device is None or device == self.config.device:
@@ -234,6 +254,7 @@ class MlpApp(LabActions):
 
     def on_unmount(self) -> None:
         self.control.close()  # however the app ends, no trainer outlives it
+        gc.unfreeze()  # another app may start in this process (tests do)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(signum)

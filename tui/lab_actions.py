@@ -81,5 +81,7 @@ class LabActions(App[int]):
         self.push_screen(TextScreen(title, line))
 
     def action_help(self) -> None:
-        bindings = commands.remapped(self.BINDINGS, self.keymap)  # the keys as --key made them
-        self.push_screen(HelpScreen(bindings, commands.DETAILS))
+        if not self.is_screen_installed("help"):  # built once: ? then opens in a frame or two
+            bindings = commands.remapped(self.BINDINGS, self.keymap)  # the keys as --key made them
+            self.install_screen(HelpScreen(bindings, commands.DETAILS), "help")
+        self.push_screen("help")

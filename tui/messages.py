@@ -20,9 +20,10 @@ class EngineEvent(Message):
 
 @dataclass
 class DevicesFound(Message):
-    """The devices torch can see, listed in a worker thread when the app starts."""
+    """The devices torch can see, listed by a child process the first time d is pressed."""
 
     devices: list[DeviceInfo]
+    problem: str = ""  # why only the CPU is listed, when the listing failed
 
 
 class TerminalLost(Message):

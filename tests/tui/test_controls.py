@@ -5,11 +5,11 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-from engine.devices import DeviceInfo
+from engine.devices import DeviceInfo, list_devices
 from tests.tui.conftest import notifications, panels, paused_app, small_app, wait_until
 from tui.app import MlpApp
 from tui.screens.controls import ControlsScreen
-from tui.screens.devices import DeviceScreen
+from tui.screens.devices import DeviceScreen, list_devices_apart
 
 
 async def type_into(pilot: Pilot, app: MlpApp, field_id: str, text: str) -> None:
@@ -100,7 +100,17 @@ async def test_device_selector_lists_cpu_and_refuses_a_missing_device() -> None:
         assert "not available" in error_text(app, "device-error")
         await pilot.press("escape")
         assert app.config.device == "cpu"
+        await pilot.press("d")  # the same dialog again, as if new: nothing typed, no error
+        assert app.screen.query_one("#device-typed", Input).value == ""
+        assert error_text(app, "device-error") == ""
+        assert app.focused is app.screen.query_one(OptionList)
+        assert "(current)" in str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)
+        await pilot.press("escape")
         await pilot.press("q")
+
+
+def test_the_devices_a_child_process_lists_are_those_torch_lists_here() -> None:
+    assert list_devices_apart() == list_devices()
 
 
 async def test_a_device_that_vanished_is_refused_and_every_trainer_runs_on() -> None:
@@ -121,3 +131,16 @@ async def test_a_device_that_vanished_is_refused_and_every_trainer_runs_on() -> 
         assert all(p.state == "running" for p in panels(app).values())
         assert "cpu" in str(panels(app)["torch-manual"].border_title)
         await pilot.press("q")
+
+
+async def test_a_dialog_built_once_takes_a_theme_chosen_while_it_was_closed() -> None:
+    app = small_app(autostart=False, trainers=("numpy",))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("c")
+        dark = app.screen.query_one("#controls").styles.background
+        await pilot.press("escape")
+        app.theme = "textual-light"
+        await pilot.press("c")
+        light = app.screen.query_one("#controls").styles.background
+        assert light != dark and light == app.current_theme.to_color_system().surface
+        await pilot.press("escape", "q")

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.conftest import panels, small_app, wait_until
+from tests.tui.conftest import panels, paused_app, small_app, wait_until
 from tui.app import MlpApp
 from tui.screens.controls import ControlsScreen
 from tui.widgets import loss_plot
@@ -46,7 +46,9 @@ async def test_a_modal_over_four_training_plots_builds_no_figure(
         await wait_until(pilot, lambda: all(p.state == "paused" for p in panels(app).values()))
         for plot in app.query(LossPlot):
             plot.painted = 0.0
-        app.dashboard.repaint()  # every plot takes the last points once more
+        app.dashboard.repaint()  # every plot takes the last points once more, a slot apart
+        plots = [panel.plot for panel in panels(app).values()]
+        await wait_until(pilot, lambda: all(p.painted_versions == p.versions() for p in plots))
         await settle(pilot)
         builds = count_builds(app, monkeypatch)
         await pilot.press("c")
@@ -68,6 +70,7 @@ async def test_a_modal_over_four_training_plots_builds_no_figure(
 async def test_new_data_and_a_resize_build_the_figure_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(loss_plot, "SLOT_SECONDS", 0.0)  # a plot due is drawn at once
     app = small_app(iters=10**7, trainers=("numpy",))
     async with app.run_test(size=(120, 36)) as pilot:
         panel = panels(app)["numpy"]
@@ -99,4 +102,26 @@ async def test_rendering_again_serves_the_same_figure(monkeypatch: pytest.Monkey
         assert panel.plot.render() is first and not builds
         panel.plot.show(view=replace(panel.plot.view, log_scale=False))
         assert panel.plot.render() is not first and builds["panel-numpy"] == 1
+        await pilot.press("q")
+
+
+async def test_plots_due_together_are_drawn_a_slot_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key pressed as the timer falls waits for one figure at most, not for four."""
+    app = small_app(iters=10**7)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await paused_app(pilot, app)
+        plots = [panel.plot for panel in panels(app).values()]
+        await wait_until(pilot, lambda: all(p.painted_versions == p.versions() for p in plots))
+        await settle(pilot)
+        builds = count_builds(app, monkeypatch)
+        monkeypatch.setattr(loss_plot, "SLOT_SECONDS", 3600.0)  # the second slot never comes
+        monkeypatch.setattr(LossPlot, "next_slot", 0.0)
+        for plot in plots:
+            plot.painted, plot.painted_versions = 0.0, ()  # as if each had points to draw
+        app.dashboard.repaint()
+        await settle(pilot)
+        assert sum(builds.values()) == 1
+        await pilot.press("l")  # a key's view change draws every plot at once, slots or not
+        await settle(pilot)
+        assert set(builds) == {f"panel-{name}" for name in panels(app)}
         await pilot.press("q")

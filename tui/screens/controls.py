@@ -8,12 +8,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.validation import Function, Integer, ValidationResult
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from engine.config import DTYPES, OPTIMIZERS, ConfigError, RunConfig, check_lr
 from engine.sweep.spec import ACCEPTED, axis_text, parse_axis
+from tui.screens.kept import KeptScreen
 
 SIZE_FIELDS = {"n": "N (batch)", "d_in": "D_in", "hidden": "H (hidden)", "d_out": "D_out",
                "iters": "iterations"}  # fmt: skip
@@ -78,7 +78,7 @@ def _fields(config: RunConfig) -> list[_Field]:
     return fields
 
 
-class ControlsScreen(ModalScreen[RunConfig | None]):
+class ControlsScreen(KeptScreen[RunConfig | None]):
     """Edits the run's settings; nothing changes until Apply, which restarts what it affects."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

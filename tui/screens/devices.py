@@ -2,25 +2,61 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+import engine
 from engine.config import ConfigError
 from engine.devices import DeviceInfo, resolve_device
+from tui.screens.kept import KeptScreen
+
+# list_devices() in a child interpreter, its devices as JSON on stdout; niced below the app (its
+# second of importing torch would take a core from the screen) and above the trainers
+LISTER = """import json, os, sys
+os.nice(10)
+sys.path.insert(0, sys.argv[1])
+from engine.devices import list_devices
+print(json.dumps([[d.id, d.name, d.memory_bytes] for d in list_devices()]))"""
+LISTER_SECONDS = 300  # importing torch on a busy machine takes a while; a hung driver, longer
 
 
-class DeviceScreen(ModalScreen[str | None]):
+def list_devices_apart() -> list[DeviceInfo]:
+    """What engine.devices.list_devices() finds, asked of a child process.
+
+    Importing torch costs 1-2 s of CPU and leaves a quarter of a million objects for the cycle
+    collector; in a thread of the app it would hold the interpreter lock the screen needs.
+
+    Raises:
+        RuntimeError: the child failed, with the last line it wrote on stderr.
+    """
+    root = str(Path(engine.__file__).resolve().parent.parent)
+    try:
+        child = subprocess.run([sys.executable, "-c", LISTER, root], capture_output=True,
+                               text=True, timeout=LISTER_SECONDS, check=False)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"could not list the devices: no answer in {LISTER_SECONDS} s") from None
+    if child.returncode != 0:
+        lines = child.stderr.strip().splitlines() or [f"exit code {child.returncode}"]
+        raise RuntimeError(f"could not list the devices: {lines[-1]}")
+    return [DeviceInfo(*fields) for fields in json.loads(child.stdout)]
+
+
+class DeviceScreen(KeptScreen[str | None]):
     """Lists the devices torch can see; choosing one moves the torch trainers there.
 
     Args:
         current: the device the torch trainers run on now.
         devices: the devices found, or None while the app is still looking (see show_devices).
+            Both are read each time the screen opens.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -42,10 +78,13 @@ class DeviceScreen(ModalScreen[str | None]):
             )
             yield Static("", id="device-error")
 
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+    def on_screen_resume(self) -> None:
+        """Each time it opens (the app reuses it): the devices found, nothing typed, no error."""
+        self.query_one("#device-typed", Input).value = ""
+        self.query_one("#device-error", Static).update("")
         if self.devices is not None:
             self.show_devices(self.devices)
+        self.query_one(OptionList).focus()
 
     def show_devices(self, devices: list[DeviceInfo]) -> None:
         """Lists the devices found, marking the current one."""

@@ -7,11 +7,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.screens.kept import KeptScreen
 
-class TextScreen(ModalScreen[None]):
+
+class TextScreen(KeptScreen[None]):
     """A title and a text the user can read and select; escape or q closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close")]
@@ -24,6 +25,9 @@ class TextScreen(ModalScreen[None]):
         with VerticalScroll(id="text-dialog"):  # a long traceback scrolls
             yield Static(self.title_text, id="text-title")
             yield Static(self.text, id="text-body", markup=False)
+
+    def on_screen_resume(self) -> None:
+        self.query_one(VerticalScroll).scroll_home(animate=False)  # a reused one opens at the top
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 import numpy as np
 from rich.console import Group
 from rich.text import Text
 from textual.app import RenderResult
+from textual.timer import Timer
 from textual_plotext import PlotextPlot
 
 from tui.widgets.plot_lines import (
@@ -25,10 +27,13 @@ from tui.widgets.plot_lines import (
 )
 
 PLOT_SECONDS = 1.0
+SLOT_SECONDS = 0.1  # plots due at once are drawn this far apart: no frame draws them all
 
 
 class LossPlot(PlotextPlot):
     """Loss by iteration or time, log-scale by default, thinned to ~2 points a column."""
+
+    next_slot: ClassVar[float] = 0.0  # when the next plot due on the timer may be drawn
 
     def __init__(self, curves: list[Curve], *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -36,6 +41,7 @@ class LossPlot(PlotextPlot):
         self.view = PlotView()
         self.painted_versions: tuple[int, ...] = ()
         self.painted = 0.0  # when the last repaint was scheduled (monotonic seconds)
+        self.waiting: Timer | None = None  # a repaint scheduled for a later slot
         self.data_generation = 0  # the series as last accepted for drawing (show, the timer)
         self.figure_key: tuple[object, ...] | None = None
         self.figure: RenderResult = ""
@@ -44,6 +50,13 @@ class LossPlot(PlotextPlot):
         """Draws other curves, or the same ones another way (at once: the user asked)."""
         self.curves = self.curves if curves is None else curves
         self.view = self.view if view is None else view
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draws the series as they are now, at the next frame (instead of at a later slot)."""
+        if self.waiting is not None:
+            self.waiting.stop()
+            self.waiting = None
         self.painted_versions = self.versions()
         self.data_generation += 1
         self.refresh()
@@ -54,14 +67,28 @@ class LossPlot(PlotextPlot):
     def repaint_if_changed(self) -> None:
         """Schedules a repaint when a series changed, once a second at most.
 
-        A figure costs ~10 ms to rebuild here, and the trainers pay for it in CPU.
+        A figure costs 5-10 ms to rebuild here, and the trainers pay for it in CPU. Plots that
+        fall due on the same tick are drawn SLOT_SECONDS apart, so that a key pressed meanwhile
+        waits for one figure at most, not for four.
         """
         now = time.monotonic()
-        versions = self.versions()
-        if versions != self.painted_versions and now - self.painted >= PLOT_SECONDS:
-            self.painted_versions, self.painted = versions, now
-            self.data_generation += 1
-            self.refresh()
+        due = self.versions() != self.painted_versions and now - self.painted >= PLOT_SECONDS
+        if not due or self.waiting is not None:
+            return
+        self.painted = now
+        slot = max(now, LossPlot.next_slot)
+        LossPlot.next_slot = slot + SLOT_SECONDS
+        if slot > now:
+            self.waiting = self.set_timer(slot - now, self.take_slot)
+        else:
+            self.redraw()
+
+    def take_slot(self) -> None:
+        self.waiting = None
+        if self.app.screen is self.screen:
+            self.redraw()
+        else:  # under a dialog (is_current is true there too): due on the first tick after it
+            self.painted = 0.0
 
     def lines(self) -> tuple[list[Line], float, tuple[float, float]]:
         """What the figure draws, the first iteration shown and the x range."""

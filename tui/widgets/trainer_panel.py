@@ -26,6 +26,7 @@ STATE_COLOURS = {"starting": "$text-muted", "stopping": "$warning", "running": "
 ALARMS = ("diverged", "failed")  # these also redden the border, through a class
 WAITING = ("starting", "stopping", "pausing")  # asked for, not yet confirmed by the trainer
 MESSAGE_LINES = 3  # of a failure's message, in the panel; `i` shows all of it
+ETA_MIN_TEXT = 8  # app.tcss: #eta's min-width holds this much text ("eta 1:05", "eta -")
 
 
 class TrainerPanel(Vertical, can_focus=True):
@@ -45,6 +46,7 @@ class TrainerPanel(Vertical, can_focus=True):
         self.loss_log = LossLog(log_every)  # every K-th, for comparing, exporting and replaying
         self.progress = ProgressBar(total=iters, show_eta=False, id="progress")
         self.eta = Static(id="eta")  # from the trainer's own it/s: a pause does not skew it
+        self.eta_text = ""  # what eta shows
         self.stats = Static(id="stats")
         self.plot = LossPlot([], id="plot")
         self.ghost: Curve | None = None  # a past run's curve, drawn faintly behind
@@ -221,8 +223,12 @@ class TrainerPanel(Vertical, can_focus=True):
         for state in ALARMS:
             self.set_class(self.state == state, f"-{state}")
         self.progress.update(progress=self.done)
-        self.eta.update(self.eta_line())
-        self.stats.update(self.stats_line())
+        # a layout of the whole screen costs 10-20 ms: only when eta's width or the height of a
+        # failure's message may change
+        eta, self.eta_text = self.eta_text, self.eta_line()
+        widths = {max(len(text), ETA_MIN_TEXT) for text in (eta, self.eta_text)}
+        self.eta.update(self.eta_text, layout=len(widths) > 1)
+        self.stats.update(self.stats_line(), layout=self.state in ALARMS)
 
     def on_resize(self) -> None:
         self.changed = True  # a sweep's subtitle says as much as the new width holds
