@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg.blas import get_blas_funcs
 
 from engine.config import TrainerSpec
 from engine.data import Dataset, Params
@@ -14,8 +13,7 @@ class BatchedNumpyMLP(SideBySide):
     """NumpyMLP for M members at once; every member shares x and y and has its own weights.
 
     w1 of all members lie side by side, so the first layer is one (N, D_in)·(D_in, M·H) GEMM
-    for all of them, and so is its gradient, added into w1 by the GEMM itself (BLAS's beta=1,
-    as torch-manual's addmm_); the second layer is a stack of M small matmuls.
+    for all of them, and so is its gradient; the second layer is a stack of M small matmuls.
     """
 
     device = "cpu"
@@ -38,10 +36,8 @@ class BatchedNumpyMLP(SideBySide):
         self.grad_y_pred = np.empty_like(self.y_pred)
         self.grad_h_relu = np.empty((m, n, hidden), dtype)
         self.grad_h = np.empty_like(self.h)
+        self.grad_w1 = np.empty_like(self.w1)
         self.grad_w2 = np.empty_like(self.w2)
-        # numpy has no GEMM that adds into its output; scipy's BLAS wrapper does (dgemm, sgemm)
-        self.gemm = get_blas_funcs("gemm", (self.w1,))
-        self.x_columns = np.asfortranarray(self.x)  # as BLAS reads it, without a copy per step
 
     def step(self) -> np.ndarray:
         """One iteration of every member; returns their M losses, taken before the update."""
@@ -76,18 +72,15 @@ class BatchedNumpyMLP(SideBySide):
             self.grad_y_pred[self.frozen] = 0
             self.grad_w2[self.frozen] = 0
             self.grad_h[:, self.frozen] = 0
+        n, m, hidden = self.h.shape
+        np.dot(self.x.T, self.grad_h.reshape(n, -1), out=self.grad_w1.reshape(-1, m * hidden))
 
     def update(self) -> None:
-        """Plain SGD for every member, with the gradients already scaled by its -lr; w1 takes
-        x.T·grad_h inside the GEMM, without a grad_w1 written and read back."""
+        """Plain SGD for every member, with the gradients already scaled by its -lr."""
         if self.b1 is not None and self.b2 is not None:
             self.b1 += self.grad_h.sum(axis=0)
             self.b2 += self.grad_y_pred.sum(axis=1)
-        n, m, hidden = self.h.shape
-        # BLAS is column-major: row-major w1 is its column-major transpose, so w1.T += grad_h.T·x
-        w1_columns = self.w1.reshape(-1, m * hidden).T
-        self.gemm(1.0, self.grad_h.reshape(n, -1).T, self.x_columns, beta=1.0, c=w1_columns,
-                  overwrite_c=True)  # fmt: skip
+        self.w1 += self.grad_w1
         self.w2 += self.grad_w2
 
     @staticmethod
