@@ -150,6 +150,13 @@ class _Batcher:
             self.queued = now - self.start
         return now - self.last_flush >= FLUSH_SECONDS
 
+    def new_notice(self) -> str:
+        """The trainer's notice (graphs off, say) if it changed since the last batch sent, else
+        "": each notice goes once, with the next batch handed over."""
+        notice = getattr(self.trainer, "notice", "")
+        sent, self.notice = ("" if notice == self.notice else notice), notice
+        return sent
+
     def _read(self) -> list[float]:
         losses = self.trainer.read_losses(self.pending)
         if self.stamp_on_read and losses and self.queued is not None:
@@ -165,11 +172,9 @@ class _Batcher:
         losses = self._read()
         finite = next((i for i, loss in enumerate(losses) if not math.isfinite(loss)), len(losses))
         if finite:
-            notice = getattr(self.trainer, "notice", "")  # sent once, with the next batch
             self.emit(LossPoints(self.name, self.done, losses[:finite], self.times[:finite],
                                  mode=getattr(self.trainer, "mode", ""),
-                                 notice="" if notice == self.notice else notice))  # fmt: skip
-            self.notice = notice
+                                 notice=self.new_notice()))  # fmt: skip
             self.done += finite
             self.last_loss = losses[finite - 1]
         if finite < len(losses):

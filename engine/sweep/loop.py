@@ -48,9 +48,9 @@ class MemberBatcher(_Batcher):
         return self.bad_loss is None
 
     def _hand_over(self, steps: np.ndarray) -> None:
-        diverged, family = [], []
-        mode, notice = getattr(self.trainer, "mode", ""), getattr(self.trainer, "notice", "")
-        sent, self.notice = "" if notice == self.notice else notice, notice  # a new notice
+        diverged: list[int] = []
+        family: list[LossPoints] = []
+        mode = getattr(self.trainer, "mode", "")
         for k, member in enumerate(self.members):
             if k in self.member_bad:
                 continue
@@ -59,9 +59,9 @@ class MemberBatcher(_Batcher):
             finite = int(bad[0]) if bad.size else len(losses)
             if finite:
                 kept, when = losses[:finite].tolist(), self.times[:finite]
+                notice = "" if family else self.new_notice()  # with the first member's points
                 family.append(LossPoints(self.name, self.member_done[k], kept, when,
-                                         mode=mode, notice=sent, member=member))  # fmt: skip
-                sent = ""  # once, with the first member's points
+                                         mode=mode, notice=notice, member=member))  # fmt: skip
                 self.member_done[k] += finite
                 self.member_last[k] = float(losses[finite - 1])
             if bad.size:
