@@ -44,7 +44,7 @@ def build(family: Family) -> float:
     plt.clear_data()
     plt.clear_figure()
     plt.yscale("log")
-    for curve in family.curves((86, 182, 194), ""):
+    for curve in family.curves((86, 182, 194), family.drawn()):
         for line in curve_lines(curve, PlotView(), WIDTH):
             plt.plot(line.x.tolist(), line.y.tolist(), marker="braille", color=line.colour)
     plt.plotsize(WIDTH, HEIGHT)

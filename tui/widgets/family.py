@@ -54,7 +54,7 @@ class Family:
         self.latest = np.full(len(members), np.nan)
         self.smoothed = [Smoothed(weight, np.zeros(len(members)), np.zeros(len(members)))
                          for weight in SMOOTHING_STEPS if weight]  # fmt: skip
-        self.ended: dict[int, str] = {}  # each member's end, once the trainer ended
+        self.ended_diverged = np.zeros(len(members), dtype=bool)  # their ends, once told
 
     @property
     def axes(self) -> tuple[str, ...]:
@@ -78,7 +78,7 @@ class Family:
         """Each member's own end, inside the trainer's."""
         for end in event.members:
             if end.member is not None:
-                self.ended[end.member.index] = end.status
+                self.ended_diverged[end.member.index] = end.status == DIVERGED
 
     def load(self, logs: dict[int, LossLog], ends: dict[int, str]) -> None:
         """Shows a past sweep's members from its run log (smoothed over every K-th iteration)."""
@@ -92,13 +92,14 @@ class Family:
             losses[: log.size, k] = log.losses
         for smoothed in self.smoothed:
             smoothed.take(losses)
-        self.ended = dict(ends)
+        for k, status in ends.items():
+            self.ended_diverged[k] = status == DIVERGED
 
     def diverged(self) -> np.ndarray:
         """Members that diverged: those whose losses stopped while the others' went on."""
         stopped = self.done < self.done.max(initial=0)
-        ended = np.array([self.ended.get(k) == DIVERGED for k in range(len(self.members))])
-        return stopped | ended | ~np.isfinite(self.latest) & (self.done.max(initial=0) > 0)
+        started = self.done.max(initial=0) > 0
+        return stopped | self.ended_diverged | ~np.isfinite(self.latest) & started
 
     def final(self, smoothing: float = 0.0) -> np.ndarray:
         """Each member's last loss, smoothed as the plots are; NaN for a diverged one."""
@@ -129,11 +130,12 @@ class Family:
         """The best member and the members drawn: when they change, a panel redraws its curves."""
         return self.best(), tuple(self.shown())
 
-    def curves(self, colour: Colour, label: str) -> list[Curve]:
-        """The shown members faint, the best last (on top) in the trainer's colour."""
-        best = self.best()
-        others = [Curve(self.series[k], faint(colour)) for k in self.shown() if k != best]
-        return others + ([] if best is None else [Curve(self.series[best], colour, label)])
+    def curves(self, colour: Colour, drawn: tuple[int | None, tuple[int, ...]]) -> list[Curve]:
+        """The members drawn (as drawn() gives them) faint, the best last, on top, in the
+        trainer's colour; no label: the panel's title names the trainer."""
+        best, shown = drawn
+        others = [Curve(self.series[k], faint(colour)) for k in shown if k != best]
+        return others + ([] if best is None else [Curve(self.series[best], colour)])
 
     def summary(self, width: int = 200) -> str:
         """`16 members · best lr 3.2e-06 · 2 diverged`, and how many a panel draws; in fewer

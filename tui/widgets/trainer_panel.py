@@ -51,7 +51,7 @@ class TrainerPanel(Vertical, can_focus=True):
         self.plot = LossPlot([], id="plot")
         self.ghost: Curve | None = None  # a past run's curve, drawn faintly behind
         self.family: Family | None = None  # a sweep's members
-        self.drawn: tuple[object, ...] = ()  # the family's best and the members drawn
+        self.drawn: tuple[int | None, tuple[int, ...]] = (None, ())  # a family's best, drawn
         self.restart(spec, iters, run_device, members)
 
     def compose(self) -> ComposeResult:
@@ -90,8 +90,8 @@ class TrainerPanel(Vertical, can_focus=True):
         if self.family is None:
             self.plot.show([*ghost, self.curve])
             return
-        curves = self.family.curves(TRAINER_COLOURS[self.trainer], "")
         self.drawn = self.family.drawn()
+        curves = self.family.curves(TRAINER_COLOURS[self.trainer], self.drawn)
         self.curve = curves[-1] if self.drawn[0] is not None else self.curve
         self.plot.show([*ghost, *curves])
 
@@ -217,9 +217,9 @@ class TrainerPanel(Vertical, can_focus=True):
         self.border_title = f"{self.trainer} · {where}{graphs} · {dtype} · {lr}"
         colour = STATE_COLOURS[self.state]
         state = f"{self.state}…" if self.state in WAITING else self.state
-        head = f"{state} {self.done}/{self.iters}"
-        family = self.family_summary(len(head))
-        self.border_subtitle = f"[{colour}]{state}[/] {self.done}/{self.iters}{family}"
+        progress = f"{self.done}/{self.iters}"
+        family = self.family_summary(len(state) + 1 + len(progress))
+        self.border_subtitle = f"[{colour}]{state}[/] {progress}{family}"
         for state in ALARMS:
             self.set_class(self.state == state, f"-{state}")
         self.progress.update(progress=self.done)
