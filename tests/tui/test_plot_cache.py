@@ -14,6 +14,7 @@ from tui.app import MlpApp
 from tui.screens.controls import ControlsScreen
 from tui.widgets import loss_plot
 from tui.widgets.loss_plot import LossPlot
+from tui.widgets.trainer_panel import TrainerPanel
 
 
 def count_builds(app: MlpApp, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
@@ -33,6 +34,16 @@ def count_builds(app: MlpApp, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 async def settle(pilot: Pilot) -> None:
     for _ in range(3):
         await pilot.pause()
+
+
+async def drawn_numpy_panel(
+    pilot: Pilot, app: MlpApp, monkeypatch: pytest.MonkeyPatch
+) -> tuple[TrainerPanel, Counter[str]]:
+    """The numpy panel once its plot holds some points and has settled; builds counted since."""
+    panel = panels(app)["numpy"]
+    await wait_until(pilot, lambda: panel.series.count > 10)
+    await settle(pilot)
+    return panel, count_builds(app, monkeypatch)
 
 
 async def test_a_modal_over_four_training_plots_builds_no_figure(
@@ -73,10 +84,7 @@ async def test_new_data_and_a_resize_build_the_figure_again(
     monkeypatch.setattr(loss_plot, "SLOT_SECONDS", 0.0)  # a plot due is drawn at once
     app = small_app(iters=10**7, trainers=("numpy",))
     async with app.run_test(size=(120, 36)) as pilot:
-        panel = panels(app)["numpy"]
-        await wait_until(pilot, lambda: panel.series.count > 10)
-        await settle(pilot)
-        builds = count_builds(app, monkeypatch)
+        panel, builds = await drawn_numpy_panel(pilot, app, monkeypatch)
         await settle(pilot)
         panel.plot.painted = 0.0  # let the timer take the new points at once
         count = panel.series.count
@@ -94,10 +102,7 @@ async def test_rendering_again_serves_the_same_figure(monkeypatch: pytest.Monkey
     """What Textual does when it recomposes for any other reason: render() again, nothing new."""
     app = small_app(iters=10**7, trainers=("numpy",))
     async with app.run_test(size=(120, 36)) as pilot:
-        panel = panels(app)["numpy"]
-        await wait_until(pilot, lambda: panel.series.count > 10)
-        await settle(pilot)
-        builds = count_builds(app, monkeypatch)
+        panel, builds = await drawn_numpy_panel(pilot, app, monkeypatch)
         first = panel.plot.render()
         assert panel.plot.render() is first and not builds
         panel.plot.show(view=replace(panel.plot.view, log_scale=False))
