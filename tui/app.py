@@ -34,6 +34,8 @@ from tui.messages import DevicesFound, EngineEvent, TerminalLost
 from tui.outputs import ask_for_weights, convert_replay, write_weights
 from tui.screens.controls import ControlsScreen
 from tui.screens.devices import DeviceScreen, list_devices_apart
+from tui.screens.help import HelpScreen
+from tui.screens.kept import KeptScreen
 from tui.terminal import lasting
 from tui.trainer_control import TrainerControl
 from tui.widgets.dashboard import Dashboard
@@ -104,8 +106,7 @@ class MlpApp(LabActions):
         for signum in (signal.SIGTERM, signal.SIGHUP):  # kill, or a dropped SSH connection
             loop.add_signal_handler(signum, self.quit_run)
         self.set_interval(REPAINT_SECONDS, self.repaint_dashboard)
-        # built once, so that c opens it in a frame or two instead of composing ~30 widgets
-        self.install_screen(ControlsScreen(self.config), "controls")
+        self.build_dialogs()
         if self.replay is not None:
             self.dashboard.load_past(self.replay)
             self.notify(f"replay of {self.replay.path}: nothing trains; y shows the command that "
@@ -122,6 +123,33 @@ class MlpApp(LabActions):
         # What exists now (modules, widgets) lasts as long as the app: out of the cycle
         # collector's way, whose full passes over it stalled the screen 30-200 ms every few s.
         gc.freeze()
+
+    def build_dialogs(self) -> None:
+        """Builds the controls, help and device dialogs now, without drawing them, so that the
+        first c, ? or d opens as fast as later ones (a frame or two).
+
+        Textual composes, styles, lays out and renders a screen the first time it is pushed
+        (the controls: 150-180 ms). Pushed and popped in one callback, no frame shows it.
+        """
+        bindings = commands.remapped(self.BINDINGS, self.keymap)  # the keys as --key made them
+        dialogs: dict[str, KeptScreen[Any]] = {
+            "controls": ControlsScreen(self.config),
+            "help": HelpScreen(bindings, commands.DETAILS),
+            "devices": DeviceScreen(self.config.device, self.devices),
+        }
+        mounted = []
+        for name, dialog in dialogs.items():
+            self.install_screen(dialog, name)
+            mounted.append(self.push_screen(name))
+            self.pop_screen()
+
+        async def warm_when_built() -> None:
+            await asyncio.gather(*mounted)
+            for dialog in dialogs.values():
+                dialog.warm(self.size)
+            gc.freeze()  # their widgets last as long as the app, as the dashboard's do
+
+        self.run_worker(warm_when_built(), group="dialogs", exit_on_error=False)
 
     def repaint_dashboard(self) -> None:
         """The timer's repaint, while the dashboard shows: under a dialog each change would
@@ -220,8 +248,6 @@ class MlpApp(LabActions):
     def action_devices(self) -> None:
         if self.devices is None and not any(w.group == "devices" for w in self.workers):
             self.find_devices()  # once: d pressed again while it lists starts no second child
-        if not self.is_screen_installed("devices"):  # built once, kept, as the controls are
-            self.install_screen(DeviceScreen(self.config.device, self.devices), "devices")
         devices = self.get_screen("devices", DeviceScreen)
         devices.current, devices.devices = self.config.device, self.devices  # shown as it opens
         self.push_screen(devices, self.apply_device)

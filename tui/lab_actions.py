@@ -12,11 +12,9 @@ from engine.export.tensorboard import TensorBoardWriter
 from engine.flags import build_parser
 from engine.runlog import RunLog
 from engine.runspec import command_line
-from tui import commands
 from tui.export import export_run
 from tui.screens.code import CodeScreen
 from tui.screens.gradcheck import GradcheckScreen
-from tui.screens.help import HelpScreen
 from tui.screens.sweep import SweepScreen
 from tui.screens.text import TextScreen
 from tui.widgets.dashboard import Dashboard
@@ -81,7 +79,4 @@ class LabActions(App[int]):
         self.push_screen(TextScreen(title, line))
 
     def action_help(self) -> None:
-        if not self.is_screen_installed("help"):  # built once: ? then opens in a frame or two
-            bindings = commands.remapped(self.BINDINGS, self.keymap)  # the keys as --key made them
-            self.install_screen(HelpScreen(bindings, commands.DETAILS), "help")
-        self.push_screen("help")
+        self.push_screen("help")  # built as the app started (MlpApp.build_dialogs)

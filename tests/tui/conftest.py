@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from engine.config import RunConfig, validate
 from engine.runlog import RunLog
 from tui.app import MlpApp
+from tui.widgets import loss_plot
 from tui.widgets.trainer_panel import TrainerPanel
 
 SMALL = {"n": 8, "d_in": 12, "hidden": 9, "d_out": 5}
@@ -56,6 +59,17 @@ async def paused_app(pilot: Pilot, app: MlpApp) -> dict[str, int]:
     await pilot.press("space")
     await wait_until(pilot, lambda: all(p.state == "paused" for p in panels(app).values()))
     return {name: panel.done for name, panel in panels(app).items()}
+
+
+@asynccontextmanager
+async def four_training(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[MlpApp, Pilot]]:
+    """The app at 120x36, all four training at small sizes (10**7 iterations), each panel's
+    plot holding points; the timer re-plots no more, so only what a test does draws a plot."""
+    monkeypatch.setattr(loss_plot, "PLOT_SECONDS", 3600.0)
+    app = small_app(iters=10**7)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: all(p.series.count > 10 for p in panels(app).values()))
+        yield app, pilot
 
 
 def panels(app: MlpApp) -> dict[str, TrainerPanel]:

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.conftest import panels, paused_app, small_app, wait_until
+from tests.tui.conftest import four_training, panels, paused_app, small_app, wait_until
 from tui.app import MlpApp
 from tui.screens.controls import ControlsScreen
 from tui.widgets import loss_plot
@@ -49,10 +49,7 @@ async def drawn_numpy_panel(
 async def test_a_modal_over_four_training_plots_builds_no_figure(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(loss_plot, "PLOT_SECONDS", 3600.0)  # the timer re-plots no more
-    app = small_app(iters=10**7)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: all(p.series.count > 10 for p in panels(app).values()))
+    async with four_training(monkeypatch) as (app, pilot):
         await pilot.press("space")
         await wait_until(pilot, lambda: all(p.state == "paused" for p in panels(app).values()))
         for plot in app.query(LossPlot):

@@ -13,7 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from engine.config import DTYPES, OPTIMIZERS, ConfigError, RunConfig, check_lr
 from engine.sweep.spec import ACCEPTED, axis_text, parse_axis
-from tui.screens.kept import KeptScreen
+from tui.screens.kept import KeptScreen, clear_line
 
 SIZE_FIELDS = {"n": "N (batch)", "d_in": "D_in", "hidden": "H (hidden)", "d_out": "D_out",
                "iters": "iterations"}  # fmt: skip
@@ -142,7 +142,7 @@ class ControlsScreen(KeptScreen[RunConfig | None]):
     def on_screen_resume(self) -> None:
         """Each time it opens: the current settings, no stale message, focus on the first field."""
         self.show_settings()
-        self.query_one("#controls-error", Static).update("")
+        clear_line(self.query_one("#controls-error", Static))
         self.query_one(Input).focus()
 
     def show_settings(self) -> None:

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 import engine
 from engine.config import ConfigError
 from engine.devices import DeviceInfo, resolve_device
-from tui.screens.kept import KeptScreen
+from tui.screens.kept import KeptScreen, clear_line
 
 # list_devices() in a child interpreter, its devices as JSON on stdout; niced below the app (its
 # second of importing torch would take a core from the screen) and above the trainers
@@ -81,7 +81,7 @@ class DeviceScreen(KeptScreen[str | None]):
     def on_screen_resume(self) -> None:
         """Each time it opens (the app reuses it): the devices found, nothing typed, no error."""
         self.query_one("#device-typed", Input).value = ""
-        self.query_one("#device-error", Static).update("")
+        clear_line(self.query_one("#device-error", Static))
         if self.devices is not None:
             self.show_devices(self.devices)
         self.query_one(OptionList).focus()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
 from engine.config import TrainerSpec
 from engine.events import FamilyPoints, LossPoints, Member, TrainerEnded, TrainerPaused
 from engine.history import LossLog
+from tui.widgets.bordered import BorderedPanel
 from tui.widgets.family import Family
 from tui.widgets.loss_plot import LossPlot
 from tui.widgets.loss_series import LossSeries
@@ -26,10 +27,10 @@ STATE_COLOURS = {"starting": "$text-muted", "stopping": "$warning", "running": "
 ALARMS = ("diverged", "failed")  # these also redden the border, through a class
 WAITING = ("starting", "stopping", "pausing")  # asked for, not yet confirmed by the trainer
 MESSAGE_LINES = 3  # of a failure's message, in the panel; `i` shows all of it
-ETA_MIN_TEXT = 8  # app.tcss: #eta's min-width holds this much text ("eta 1:05", "eta -")
+ETA_MAX_HOURS = 100  # app.tcss: #eta's fixed width holds "eta 99:59:59"; beyond, "eta >100 h"
 
 
-class TrainerPanel(Vertical, can_focus=True):
+class TrainerPanel(BorderedPanel, can_focus=True):
     """Shows one trainer; the app feeds it engine events and asks it to repaint on a timer."""
 
     def __init__(
@@ -46,7 +47,6 @@ class TrainerPanel(Vertical, can_focus=True):
         self.loss_log = LossLog(log_every)  # every K-th, for comparing, exporting and replaying
         self.progress = ProgressBar(total=iters, show_eta=False, id="progress")
         self.eta = Static(id="eta")  # from the trainer's own it/s: a pause does not skew it
-        self.eta_text = ""  # what eta shows
         self.stats = Static(id="stats")
         self.plot = LossPlot([], id="plot")
         self.ghost: Curve | None = None  # a past run's curve, drawn faintly behind
@@ -214,20 +214,18 @@ class TrainerPanel(Vertical, can_focus=True):
         graphs = " · graphs" if self.mode == "graphs" else ""
         swept = self.family is not None and "lr" in self.family.axes
         lr = "lr swept" if swept else f"lr {self.spec.lr:g}"
-        self.border_title = f"{self.trainer} · {where}{graphs} · {dtype} · {lr}"
+        title = f"{self.trainer} · {where}{graphs} · {dtype} · {lr}"
         colour = STATE_COLOURS[self.state]
         state = f"{self.state}…" if self.state in WAITING else self.state
         progress = f"{self.done}/{self.iters}"
         family = self.family_summary(len(state) + 1 + len(progress))
-        self.border_subtitle = f"[{colour}]{state}[/] {progress}{family}"
+        self.set_border_text(title, f"[{colour}]{state}[/] {progress}{family}")
         for state in ALARMS:
             self.set_class(self.state == state, f"-{state}")
         self.progress.update(progress=self.done)
-        # a layout of the whole screen costs 10-20 ms: only when eta's width or the height of a
-        # failure's message may change
-        eta, self.eta_text = self.eta_text, self.eta_line()
-        widths = {max(len(text), ETA_MIN_TEXT) for text in (eta, self.eta_text)}
-        self.eta.update(self.eta_text, layout=len(widths) > 1)
+        # a layout of the whole screen costs 10-20 ms and makes the next frame a full one (19 kB
+        # to the terminal): eta has a fixed width, and only a failure's message changes a height
+        self.eta.update(self.eta_line(), layout=False)
         self.stats.update(self.stats_line(), layout=self.state in ALARMS)
 
     def on_resize(self) -> None:
@@ -248,7 +246,10 @@ class TrainerPanel(Vertical, can_focus=True):
             return ""
         if self.state != "running" or self.rate <= 0:
             return "eta -"
-        return f"eta {clock((self.iters - self.done) / self.rate)}"
+        seconds = (self.iters - self.done) / self.rate
+        if seconds >= ETA_MAX_HOURS * 3600:
+            return f"eta >{ETA_MAX_HOURS} h"
+        return f"eta {clock(seconds)}"
 
     def stats_line(self) -> str:
         """Current loss, it/s and elapsed time, or why the trainer ended."""

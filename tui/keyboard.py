@@ -1,0 +1,95 @@
+"""Provides the terminal's input loop, which hands on a lone escape key in ESCDELAY (10 ms).
+
+A terminal sends the escape key as the byte ESC, and other keys (arrows, F-keys, alt+x) as
+sequences that begin with it; a reader can only tell them apart by waiting a little for more.
+Textual's parser waits ESCDELAY (100 ms unless set) and its input thread looks again only every
+0.1 s, so escape reached the app 100-125 ms after it was sent. Here a chunk of input that ends
+in ESC keeps that byte back: if more input comes within the delay, the two go to the parser
+together (an arrow key is one sequence, as before); if nothing comes, the escape key is handed
+on. A terminal writes each key's sequence at once and SSH sends it in one packet, so 25 ms
+holds; on a link that splits them, set ESCDELAY=100 (milliseconds), as for Textual itself.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import time
+from codecs import getincrementaldecoder
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from textual import events
+from textual.message import Message
+
+ESC = "\x1b"
+POLL_SECONDS = 0.1  # how often the loop looks whether the app is ending
+READ_BYTES = 4096
+
+
+def escape_delay() -> float:
+    """Seconds to wait after a lone ESC for the rest of a sequence: ESCDELAY ms, 10 by default."""
+    try:
+        return max(1, int(os.environ.get("ESCDELAY", "10"))) / 1000
+    except ValueError:
+        return 0.010
+
+
+class HeldEscape:
+    """Splits input into what the parser gets now and a trailing ESC held back for the delay."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.since: float | None = None  # when the held ESC arrived
+
+    def take(self, data: str) -> str:
+        """What to feed the parser: any held ESC before data, less a new trailing ESC."""
+        if self.since is not None:
+            data, self.since = ESC + data, None
+        if data.endswith(ESC):
+            data, self.since = data[:-1], time.monotonic()
+        return data
+
+    def wait(self) -> float:
+        """How long the next select may wait."""
+        if self.since is None:
+            return POLL_SECONDS
+        return max(0.0, self.since + self.delay - time.monotonic())
+
+    def expired(self) -> bool:
+        """True (once) when the held ESC had nothing after it: it was the escape key."""
+        if self.since is None or time.monotonic() < self.since + self.delay:
+            return False
+        self.since = None
+        return True
+
+
+class Parser(Protocol):
+    """Textual's XTermParser: text in, events out; tick() ends what waited too long."""
+
+    def feed(self, data: str) -> Iterable[Message]: ...
+
+    def tick(self) -> Iterable[Message]: ...
+
+
+def read_keys(
+    fileno: int, parser: Parser, done: Callable[[], bool], handle: Callable[[Message], None]
+) -> None:
+    """Reads the terminal until done(), handing each event the parser makes to handle()."""
+    decode = getincrementaldecoder("utf-8")().decode
+    held = HeldEscape(escape_delay())
+    with selectors.DefaultSelector() as selector:
+        selector.register(fileno, selectors.EVENT_READ)
+        while not done():
+            if selector.select(held.wait()):
+                raw = os.read(fileno, READ_BYTES)
+                if not raw:  # the terminal is gone: nothing more will come
+                    time.sleep(POLL_SECONDS)
+                    continue
+                text = held.take(decode(raw))
+                for event in parser.feed(text) if text else ():  # feed("") means end of input
+                    handle(event)
+            elif held.expired():
+                handle(events.Key("escape", ESC))
+            for event in parser.tick():
+                handle(event)
