@@ -35,7 +35,7 @@ from tui.outputs import ask_for_weights, convert_replay, write_weights
 from tui.screens.controls import ControlsScreen
 from tui.screens.devices import DeviceScreen, list_devices_apart
 from tui.screens.help import HelpScreen
-from tui.screens.kept import KeptScreen
+from tui.screens.kept import KeptScreen, build_kept
 from tui.terminal import lasting
 from tui.trainer_control import TrainerControl
 from tui.widgets.dashboard import Dashboard
@@ -129,7 +129,7 @@ class MlpApp(LabActions):
         first c, ? or d opens as fast as later ones (a frame or two).
 
         Textual composes, styles, lays out and renders a screen the first time it is pushed
-        (the controls: 150-180 ms). Pushed and popped in one callback, no frame shows it.
+        (the controls: 150-180 ms); tui/screens/kept.py does it while the trainers start.
         """
         bindings = commands.remapped(self.BINDINGS, self.keymap)  # the keys as --key made them
         dialogs: dict[str, KeptScreen[Any]] = {
@@ -137,19 +137,7 @@ class MlpApp(LabActions):
             "help": HelpScreen(bindings, commands.DETAILS),
             "devices": DeviceScreen(self.config.device, self.devices),
         }
-        mounted = []
-        for name, dialog in dialogs.items():
-            self.install_screen(dialog, name)
-            mounted.append(self.push_screen(name))
-            self.pop_screen()
-
-        async def warm_when_built() -> None:
-            await asyncio.gather(*mounted)
-            for dialog in dialogs.values():
-                dialog.warm(self.size)
-            gc.freeze()  # their widgets last as long as the app, as the dashboard's do
-
-        self.run_worker(warm_when_built(), group="dialogs", exit_on_error=False)
+        build_kept(self, dialogs)
 
     def repaint_dashboard(self) -> None:
         """The timer's repaint, while the dashboard shows: under a dialog each change would

@@ -6,8 +6,10 @@ Textual's parser waits ESCDELAY (100 ms unless set) and its input thread looks a
 0.1 s, so escape reached the app 100-125 ms after it was sent. Here a chunk of input that ends
 in ESC keeps that byte back: if more input comes within the delay, the two go to the parser
 together (an arrow key is one sequence, as before); if nothing comes, the escape key is handed
-on. A terminal writes each key's sequence at once and SSH sends it in one packet, so 25 ms
-holds; on a link that splits them, set ESCDELAY=100 (milliseconds), as for Textual itself.
+on. A terminal writes each key's sequence at once and SSH sends it in one packet, so 10 ms
+holds (tmux users set its escape-time to 10 ms for editors); on a link that splits them, set
+ESCDELAY=100 (milliseconds), as for Textual itself. Inside a bracketed paste nothing is held:
+an ESC there is text, however long the rest of the paste takes to come.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from textual import events
 from textual.message import Message
 
 ESC = "\x1b"
+PASTE_START, PASTE_END = ESC + "[200~", ESC + "[201~"  # bracketed paste
 POLL_SECONDS = 0.1  # how often the loop looks whether the app is ending
 READ_BYTES = 4096
 
@@ -41,13 +44,20 @@ class HeldEscape:
     def __init__(self, delay: float) -> None:
         self.delay = delay
         self.since: float | None = None  # when the held ESC arrived
+        self.pasting = False  # inside a bracketed paste: ESC is text there
+        self.tail = ""  # the end of what came before, for a paste's mark split between reads
 
     def take(self, data: str) -> str:
         """What to feed the parser: any held ESC before data, less a new trailing ESC."""
         if self.since is not None:
             data, self.since = ESC + data, None
-        if data.endswith(ESC):
+        seen = self.tail + data
+        start, end = seen.rfind(PASTE_START), seen.rfind(PASTE_END)
+        if start != end:  # a mark came: the later one says where the paste stands
+            self.pasting = start > end
+        if data.endswith(ESC) and not self.pasting:
             data, self.since = data[:-1], time.monotonic()
+        self.tail = (self.tail + data)[1 - len(PASTE_END) :]
         return data
 
     def wait(self) -> float:
@@ -76,14 +86,17 @@ def read_keys(
     fileno: int, parser: Parser, done: Callable[[], bool], handle: Callable[[Message], None]
 ) -> None:
     """Reads the terminal until done(), handing each event the parser makes to handle()."""
-    decode = getincrementaldecoder("utf-8")().decode
+    decode = getincrementaldecoder("utf-8")(errors="replace").decode  # a bad byte ends nothing
     held = HeldEscape(escape_delay())
     with selectors.DefaultSelector() as selector:
         selector.register(fileno, selectors.EVENT_READ)
         while not done():
             if selector.select(held.wait()):
-                raw = os.read(fileno, READ_BYTES)
-                if not raw:  # the terminal is gone: nothing more will come
+                try:
+                    raw = os.read(fileno, READ_BYTES)
+                except OSError:  # EIO: the terminal is gone (the output side tells the app)
+                    raw = b""
+                if not raw:  # nothing more will come: wait for the app to end
                     time.sleep(POLL_SECONDS)
                     continue
                 text = held.take(decode(raw))

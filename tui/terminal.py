@@ -5,7 +5,7 @@ fails. Textual's LinuxDriver writes from a thread fed by a queue of 30 writes: a
 that thread, the queue fills, and the next frame blocks the event loop for good, quit and all.
 Here a failed write turns the output off instead: what is still written goes nowhere (the
 terminal's descriptor is pointed at /dev/null) and the app is told, so it can stop its trainers,
-close its files and exit. Its input loop (tui/keyboard.py) hands on the escape key in 25 ms.
+close its files and exit. Its input loop (tui/keyboard.py) hands on the escape key in 10 ms.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class LastingDriver(LinuxDriver):
         _guard_output(self, lambda: app.post_message(TerminalLost()))
 
     def run_input_thread(self) -> None:
-        """Textual's input thread, through tui/keyboard.py's loop: escape in 25 ms, not ~110."""
+        """Textual's input thread, through tui/keyboard.py's loop: escape in 10 ms, not ~110."""
         parser = XTermParser(self._debug)
         read_keys(self.fileno, parser, self.exit_event.is_set, self.process_message)
 

@@ -112,8 +112,13 @@ async def test_eta_keeps_to_its_width() -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await feed_losses(pilot)
         panel = panels(app)["numpy"]
-        for rate, eta in ((1.0, "eta >100 h"), (2_800.0, "eta 99:12:23"), (10**6, "eta 16:40")):
+        bar = panel.progress.region
+        etas = {1.0: "eta >100 h", 2_777.78: "eta 99:59:59", 2_800.0: "eta 99:12:23",
+                10**6: "eta 16:40", 0.0: "eta -"}  # fmt: skip
+        for rate, eta in etas.items():
             panel.rate, panel.changed = rate, True
             panel.repaint_text()
             await settle(pilot)
-            assert eta in screen_text(app)
+            row = screen_text(app).splitlines()[bar.y]
+            assert eta in row[panel.region.x : panel.region.right], row  # in numpy's panel
+            assert panel.progress.region == bar  # the progress bar beside it never moved

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +22,13 @@ def test_a_trailing_escape_is_held_and_joins_what_follows() -> None:
     assert held.wait() > 1 and not held.expired()
     assert held.take("[A") == ESC + "[A"  # an arrow key split in two arrives whole
     assert held.take("q") == "q" and held.wait() == pytest.approx(0.1)
+
+
+def test_nothing_is_held_inside_a_paste() -> None:
+    held = HeldEscape(delay=3600.0)
+    assert held.take("\x1b[200~hello" + ESC) == "\x1b[200~hello" + ESC  # text, not a key
+    assert held.take("[201~") == "[201~" and not held.pasting  # the paste's end, split
+    assert held.take("q" + ESC) == "q"  # after it, a trailing ESC waits again
 
 
 def test_a_held_escape_with_nothing_after_it_is_the_escape_key() -> None:
@@ -40,38 +48,61 @@ def test_escdelay_sets_the_wait(
     assert escape_delay() == pytest.approx(seconds)
 
 
+Terminal = tuple[int, int, threading.Event]
+
+
 @pytest.fixture
-def terminal() -> Iterator[tuple[int, int]]:
-    """A pipe standing in for the terminal: (what the loop reads, what the test writes)."""
+def terminal() -> Iterator[Terminal]:
+    """A pipe standing in for the terminal (what the loop reads, what the test writes) and an
+    event that ends the loop."""
     read_end, write_end = os.pipe()
-    yield read_end, write_end
-    os.close(read_end)
+    yield read_end, write_end, threading.Event()
     os.close(write_end)
+    os.close(read_end)
 
 
-def keys_read(terminal: tuple[int, int], *chunks: bytes, until: int) -> list[str]:
-    """Writes the chunks to the loop, which runs until it has handed on `until` keys."""
-    read_end, write_end = terminal
-    keys: list[str] = []
+def keys_read(terminal: Terminal, *chunks: bytes, until: int) -> list[str]:
+    """Writes the chunks to the loop, 30 ms apart, until it has handed on `until` events (a
+    key's name, or "paste:<text>")."""
+    read_end, write_end, ended = terminal
+    got: list[str] = []
 
     def handle(message: Message) -> None:
         if isinstance(message, events.Key):
-            keys.append(message.key)
+            got.append(message.key)
+        elif isinstance(message, events.Paste):
+            got.append(f"paste:{message.text}")
 
-    loop = threading.Thread(
-        target=read_keys, args=(read_end, XTermParser(), lambda: len(keys) >= until, handle)
-    )
+    def done() -> bool:
+        return len(got) >= until or ended.is_set()
+
+    loop = threading.Thread(target=read_keys, args=(read_end, XTermParser(), done, handle),
+                            daemon=True)  # fmt: skip
     loop.start()
     for chunk in chunks:
         os.write(write_end, chunk)
+        time.sleep(0.03)  # longer than ESCDELAY: each chunk is read on its own
     loop.join(timeout=30)
-    assert not loop.is_alive(), f"the loop never handed on {until} keys: {keys}"
-    return keys
+    stuck = loop.is_alive()
+    ended.set()  # a stuck loop ends too (it looks every 0.1 s), before the pipe is closed
+    loop.join(timeout=5)
+    assert not stuck, f"the loop never handed on {until} events: {got}"
+    return got
 
 
-def test_a_lone_escape_reaches_the_app(terminal: tuple[int, int]) -> None:
+def test_a_lone_escape_reaches_the_app(terminal: Terminal) -> None:
     assert keys_read(terminal, b"\x1b", until=1) == ["escape"]
 
 
-def test_keys_and_sequences_read_as_before(terminal: tuple[int, int]) -> None:
+def test_keys_and_sequences_read_as_before(terminal: Terminal) -> None:
     assert keys_read(terminal, b"c\x1b[Aq", until=3) == ["c", "up", "q"]
+
+
+def test_a_paste_split_at_its_end_is_still_a_paste(terminal: Terminal) -> None:
+    # the ESC that ends a paste, read alone, is not the escape key
+    got = keys_read(terminal, b"\x1b[200~hello\x1b", b"[201~", b"q", until=2)
+    assert got == ["paste:hello", "q"]
+
+
+def test_a_byte_that_is_not_utf8_ends_nothing(terminal: Terminal) -> None:
+    assert keys_read(terminal, b"\xff", b"q", until=2) == ["replacement_character", "q"]

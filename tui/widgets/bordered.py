@@ -25,7 +25,6 @@ class BorderedPanel(Vertical):
     def set_border_text(self, title: str, subtitle: str) -> None:
         """Sets the title and subtitle (markup); only a row whose text changed is repainted."""
         old_title, old_subtitle = self.shown_border
-        self.shown_border = (title, subtitle)
         width, height = self.outer_size
         x, y = self.content_offset  # refresh's regions are relative to the content
         texts = (("border_title", 0, old_title, title),
@@ -38,6 +37,7 @@ class BorderedPanel(Vertical):
                 setattr(self, name, new)
             finally:
                 self.border_rows = ()
+        self.shown_border = (title, subtitle)  # once set: text that failed is tried again
 
     def refresh(
         self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False

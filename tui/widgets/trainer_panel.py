@@ -246,7 +246,7 @@ class TrainerPanel(BorderedPanel, can_focus=True):
             return ""
         if self.state != "running" or self.rate <= 0:
             return "eta -"
-        seconds = (self.iters - self.done) / self.rate
+        seconds = round((self.iters - self.done) / self.rate)
         if seconds >= ETA_MAX_HOURS * 3600:
             return f"eta >{ETA_MAX_HOURS} h"
         return f"eta {clock(seconds)}"
