@@ -112,17 +112,23 @@ def descendants(pid: int) -> list[int]:
 
 
 def cpu_shares(seconds: float) -> str:
-    """Cores used by the app, the tmux server and the trainers while nothing is pressed."""
+    """Cores used by the app, the tmux server and the trainers while nothing is pressed, and
+    what the app writes to the terminal meanwhile (over SSH, what it costs the link)."""
     app = int(tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}"))
     groups = {"app": [app], "tmux server": [int(tmux("display-message", "-p", "#{pid}"))],
               "trainers": descendants(app)}  # fmt: skip
     load = os.getloadavg()[0]
-    before = {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in groups.items()}
-    time.sleep(seconds)
-    used = {name: sum(cpu_seconds(pid) for pid in pids) - before[name]
-            for name, pids in groups.items()}  # fmt: skip
+    with tempfile.NamedTemporaryFile() as copy:  # tmux copies what the app writes to the pane
+        before = {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in groups.items()}
+        tmux("pipe-pane", "-t", SESSION, f"cat > {shlex.quote(copy.name)}")
+        time.sleep(seconds)
+        tmux("pipe-pane", "-t", SESSION)  # stops copying
+        used = {name: sum(cpu_seconds(pid) for pid in pids) - before[name]
+                for name, pids in groups.items()}  # fmt: skip
+        written = Path(copy.name).stat().st_size
     shares = ", ".join(f"{name} {value / seconds:.3f}" for name, value in used.items())
-    return f"cores used over {seconds:g}s: {shares} (load {load:.1f})"
+    return (f"cores used over {seconds:g}s: {shares}; written to the terminal "
+            f"{written / seconds / 1000:.1f} kB/s (load {load:.1f})")  # fmt: skip
 
 
 def p95(values: list[float]) -> float:
