@@ -10,16 +10,13 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
-from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.driver import Driver
 from textual.screen import Screen
 from textual.widgets import Static
 
-from engine.cli import with_device
-from engine.config import RunConfig, changed_trainers
-from engine.devices import DeviceInfo, cpu_name
+from engine.config import RunConfig
 from engine.events import Event, TrainerEnded, single_events
 from engine.export.tensorboard import TensorBoardWriter
 from engine.export.weights import WeightsKeeper
@@ -30,12 +27,9 @@ from engine.runlog import RunLog
 from engine.runner import Runner
 from tui import commands
 from tui.lab_actions import LabActions
-from tui.messages import DevicesFound, EngineEvent, TerminalLost
+from tui.messages import EngineEvent, TerminalLost
 from tui.outputs import ask_for_weights, convert_replay, write_weights
-from tui.screens.controls import ControlsScreen
-from tui.screens.devices import DeviceScreen, list_devices_apart
-from tui.screens.help import HelpScreen
-from tui.screens.kept import KeptScreen, build_kept
+from tui.settings_dialogs import SettingsDialogs
 from tui.terminal import lasting
 from tui.trainer_control import TrainerControl
 from tui.widgets.dashboard import Dashboard
@@ -44,7 +38,7 @@ from tui.widgets.footer import KeyFooter
 REPAINT_SECONDS = 0.5
 
 
-class MlpApp(LabActions):
+class MlpApp(LabActions, SettingsDialogs):
     """The dashboard: one live panel per trainer, keyboard first."""
 
     CSS_PATH = "app.tcss"
@@ -85,9 +79,6 @@ class MlpApp(LabActions):
             run_log.on_error = partial(self.notify, severity="warning", timeout=30)
         self.dashboard = Dashboard(config)
         self.control = TrainerControl(self, self.runner, self.dashboard)
-        # Listed by a child process when first asked for: it imports torch, seconds of CPU that
-        # the trainers would lose at start-up.
-        self.devices: list[DeviceInfo] | None = None
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver; on a terminal, one that a vanished terminal can't hang."""
@@ -124,21 +115,6 @@ class MlpApp(LabActions):
         # collector's way, whose full passes over it stalled the screen 30-200 ms every few s.
         gc.freeze()
 
-    def build_dialogs(self) -> None:
-        """Builds the controls, help and device dialogs now, without drawing them, so that the
-        first c, ? or d opens as fast as later ones (a frame or two).
-
-        Textual composes, styles, lays out and renders a screen the first time it is pushed
-        (the controls: 150-180 ms); tui/screens/kept.py does it while the trainers start.
-        """
-        bindings = commands.remapped(self.BINDINGS, self.keymap)  # the keys as --key made them
-        dialogs: dict[str, KeptScreen[Any]] = {
-            "controls": ControlsScreen(self.config),
-            "help": HelpScreen(bindings, commands.DETAILS),
-            "devices": DeviceScreen(self.config.device, self.devices),
-        }
-        build_kept(self, dialogs)
-
     def repaint_dashboard(self) -> None:
         """The timer's repaint, while the dashboard shows: under a dialog each change would
         wait undrawn, and closing the dialog would draw them all in one frame."""
@@ -148,20 +124,6 @@ class MlpApp(LabActions):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A replay only shows: the keys that would train do nothing (and leave the footer)."""
         return not (self.replay is not None and action in commands.TRAINING_ACTIONS)
-
-    @work(thread=True, exclusive=True, group="devices")
-    def find_devices(self) -> None:
-        try:
-            self.post_message(DevicesFound(list_devices_apart()))
-        except (OSError, RuntimeError, ValueError) as error:
-            self.post_message(DevicesFound([DeviceInfo("cpu", cpu_name())], str(error)))
-
-    def on_devices_found(self, message: DevicesFound) -> None:
-        self.devices = message.devices
-        if message.problem:
-            self.notify(message.problem, severity="error", timeout=8)
-        if isinstance(self.screen, DeviceScreen):
-            self.screen.show_devices(message.devices)
 
     def _from_engine(self, event: Event) -> None:
         """Called in worker threads: hands the event to the app's own thread."""
@@ -219,37 +181,6 @@ class MlpApp(LabActions):
         lr = self.config.spec(name).lr * factor
         self.start_trainers([name], self.config.with_changes(lr={**self.config.lr, name: lr}))
         self.notify(f"{name}: learning rate {lr:g}, restarting", timeout=2)
-
-    def action_controls(self) -> None:
-        controls = self.get_screen("controls", ControlsScreen)
-        controls.config = self.config  # shown when the screen resumes
-        self.push_screen(controls, self.apply_controls)
-
-    def apply_controls(self, config: RunConfig | None) -> None:
-        if config is None:
-            return
-        names = changed_trainers(self.config, config)
-        self.start_trainers(names, config)
-        said = f"restarting {', '.join(names)}" if names else "nothing changed: all run on"
-        self.notify(f"applied; {said}", timeout=3)
-
-    def action_devices(self) -> None:
-        if self.devices is None and not any(w.group == "devices" for w in self.workers):
-            self.find_devices()  # once: d pressed again while it lists starts no second child
-        devices = self.get_screen("devices", DeviceScreen)
-        devices.current, devices.devices = self.config.device, self.devices  # shown as it opens
-        self.push_screen(devices, self.apply_device)
-
-    def apply_device(self, device: str | None) -> None:
-        if device is None or device == self.config.device:
-            return
-        try:
-            config = with_device(self.config.with_changes(device=device), running=self.config)
-        except Exception as error:  # a device that vanished, or arrays that don't fit on it
-            self.notify(f"not moved to {device}: {describe(error)}", severity="error", timeout=8)
-            return
-        self.start_trainers(config.torch_trainers, config)
-        self.notify(f"torch trainers moving to {device}; numpy stays on CPU", timeout=3)
 
     def action_save_weights(self) -> None:
         ask_for_weights(self)
