@@ -6,6 +6,7 @@ captured in a CUDA graph (engine/torch_graphs.py) honours a new value set with s
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,13 @@ import torch
 
 from engine.config import TrainerSpec
 from engine.data import Dataset, Params
+
+# A torch optimizer's first step imports torch._dynamo (1.3 s of CPU). Imported with this module,
+# it loads once in the fork server every trainer's process is forked from: torch-optim restarted
+# in 1.6 s instead of 0.3, and started last beside three trainers already running (python -m
+# bench.restart_bench). Where it can't load (an old torch on a new Python), the step says so.
+with contextlib.suppress(Exception):
+    import torch._dynamo
 
 
 def _tensor(array: object, spec: TrainerSpec) -> torch.Tensor:

@@ -26,10 +26,8 @@ WORKER_MODES = ("thread", "process")
 CHILD_NICENESS = 15
 # A fork server imports numpy and torch once; each trainer's process then starts in milliseconds
 # instead of importing torch anew (seconds). Spawn where there is no fork (macOS keeps spawn too:
-# forking there is unsafe with system frameworks). torch._dynamo too: a torch optimizer's first
-# step imports it (1.3 s of CPU), so torch-optim took 1.9 s to restart instead of 0.3, and
-# started last, beside three trainers already running (python -m bench.restart_bench).
-_PRELOAD = ["engine.loop", "engine.numpy_mlp", "engine.torch_mlp", "threadpoolctl", "torch._dynamo"]
+# forking there is unsafe with system frameworks). engine.torch_mlp brings torch._dynamo too.
+_PRELOAD = ["engine.loop", "engine.numpy_mlp", "engine.torch_mlp", "threadpoolctl"]
 if sys.platform == "linux":
     _CONTEXT: Any = multiprocessing.get_context("forkserver")
     _CONTEXT.set_forkserver_preload(_PRELOAD)
