@@ -118,7 +118,7 @@ class MlpApp(LabActions, SettingsDialogs):
     def repaint_dashboard(self) -> None:
         """The timer's repaint, while the dashboard shows: under a dialog each change would
         wait undrawn, and closing the dialog would draw them all in one frame."""
-        if self.screen is self.screen_stack[0]:
+        if len(self.screen_stack) == 1:  # (empty as the app ends: then nothing to draw)
             self.dashboard.repaint()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

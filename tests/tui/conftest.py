@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 
 from engine.config import RunConfig, validate
@@ -69,7 +71,15 @@ async def four_training(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[
     app = small_app(iters=10**7)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_until(pilot, lambda: all(p.series.count > 10 for p in panels(app).values()))
+        await wait_until(pilot, lambda: plots_settled(app))
         yield app, pilot
+
+
+def plots_settled(app: App[Any]) -> bool:
+    """Every panel's plot has drawn what it was last given: no slot pending, no figure owed."""
+    plots = [panel.plot for panel in app.query(TrainerPanel)]
+    return all(plot.waiting is None and plot.figure_key is not None
+               and plot.figure_key[0] == plot.data_generation for plot in plots)  # fmt: skip
 
 
 def panels(app: MlpApp) -> dict[str, TrainerPanel]:

@@ -9,7 +9,14 @@ from dataclasses import replace
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.conftest import four_training, panels, paused_app, small_app, wait_until
+from tests.tui.conftest import (
+    four_training,
+    panels,
+    paused_app,
+    plots_settled,
+    small_app,
+    wait_until,
+)
 from tui.app import MlpApp
 from tui.screens.controls import ControlsScreen
 from tui.widgets import loss_plot
@@ -39,9 +46,12 @@ async def settle(pilot: Pilot) -> None:
 async def drawn_numpy_panel(
     pilot: Pilot, app: MlpApp, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[TrainerPanel, Counter[str]]:
-    """The numpy panel once its plot holds some points and has settled; builds counted since."""
+    """The numpy panel once its plot holds some points and has drawn them; builds counted since.
+    From then on the timer re-plots only when a test lets it (plot.painted = 0)."""
+    monkeypatch.setattr(loss_plot, "PLOT_SECONDS", 3600.0)
     panel = panels(app)["numpy"]
-    await wait_until(pilot, lambda: panel.series.count > 10)
+    await wait_until(pilot, lambda: panel.series.count > 10 and panel.plot.painted > 0)
+    await wait_until(pilot, lambda: plots_settled(app))
     await settle(pilot)
     return panel, count_builds(app, monkeypatch)
 

@@ -8,6 +8,7 @@ from textual.pilot import Pilot
 
 from engine.config import RunConfig
 from engine.events import LossPoints, TrainerEnded
+from tests.tui.conftest import plots_settled, wait_until
 from tui.app import MlpApp
 from tui.widgets.trainer_panel import TrainerPanel
 
@@ -29,6 +30,7 @@ async def feed_losses(pilot: Pilot) -> None:
     )
     for panel in pilot.app.query(TrainerPanel):
         panel.repaint()
+    await wait_until(pilot, lambda: plots_settled(pilot.app))  # plots are drawn 0.1 s apart
     await pilot.pause()
 
 
