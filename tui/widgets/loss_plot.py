@@ -85,7 +85,7 @@ class LossPlot(PlotextPlot):
 
     def take_slot(self) -> None:
         self.waiting = None
-        if self.app.screen is self.screen:
+        if self.app.screen_stack[-1:] == [self.screen]:  # (empty as the app ends)
             self.redraw()
         else:  # under a dialog (is_current is true there too): due on the first tick after it
             self.painted = 0.0
