@@ -88,7 +88,7 @@ def read_keys(
     """Reads the terminal until done(), handing each event the parser makes to handle()."""
     decode = getincrementaldecoder("utf-8")(errors="replace").decode  # a bad byte ends nothing
     held = HeldEscape(escape_delay())
-    with selectors.DefaultSelector() as selector:
+    with selectors.SelectSelector() as selector:  # as Textual: macOS kqueue may not watch a tty
         selector.register(fileno, selectors.EVENT_READ)
         while not done():
             if selector.select(held.wait()):
