@@ -15,20 +15,17 @@ import argparse
 import itertools
 import json
 import os
-import shlex
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.tmux_latency import SESSION, stop_app, tmux, wait_for
+from bench.tmux_latency import APP, launch, stop_app, wait_for
 from engine.config import TRAINERS
 
 SETTLE_SECONDS = 3.0  # records before this are start-up
-COMMAND = [sys.executable, "-m", "tui.main", "--iters", "10000000"]
 
 
 def speeds(log_dir: Path) -> dict[str, float]:
@@ -44,8 +41,7 @@ def speeds(log_dir: Path) -> dict[str, float]:
 
 
 def attached(log_dir: Path, seconds: float) -> dict[str, float]:
-    command = shlex.join([*COMMAND, "--log-dir", str(log_dir)])
-    tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "36", "-c", os.getcwd(), command)
+    launch(Path.cwd(), str(log_dir))
     wait_for(lambda text: text.count("running") == 4, timeout=300)
     time.sleep(seconds)
     stop_app()
@@ -53,7 +49,7 @@ def attached(log_dir: Path, seconds: float) -> dict[str, float]:
 
 
 def headless(log_dir: Path, seconds: float) -> dict[str, float]:
-    child = subprocess.Popen([*COMMAND, "--headless", "--quiet", "--log-dir", str(log_dir)],
+    child = subprocess.Popen([*APP, "--headless", "--quiet", "--log-dir", str(log_dir)],
                              stdout=subprocess.DEVNULL)  # fmt: skip
     time.sleep(seconds + 2)  # about as long as the app takes to show four "running"
     child.send_signal(signal.SIGINT)

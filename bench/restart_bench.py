@@ -14,14 +14,12 @@ from __future__ import annotations
 import argparse
 import queue
 import re
-import shlex
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.tmux_latency import SESSION, stop_app, tmux, wait_for
+from bench.tmux_latency import launch, stop_app, wait_for
 from engine.config import TRAINERS, RunConfig, validate
 from engine.events import Event, LossPoints
 from engine.runner import Runner
@@ -54,11 +52,8 @@ def measure(name: str, restarts: int) -> list[float]:
 def app_start() -> float:
     """Seconds from launching mlp-tui in tmux to all four panels running with iterations."""
     with tempfile.TemporaryDirectory() as log_dir:
-        command = shlex.join([sys.executable, "-m", "tui.main", "--iters", "10000000",
-                              "--log-dir", log_dir])  # fmt: skip
         started = time.perf_counter()
-        tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "36", "-c", str(Path.cwd()),
-             command)  # fmt: skip
+        launch(Path.cwd(), log_dir)
 
         def going(text: str) -> bool:
             done = [int(count) for count in re.findall(r"running (\d+)/", text)]

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 SESSION = f"mlp-tui-latency-{os.getpid()}"  # other users of this tmux server may run it too
+APP = [sys.executable, "-m", "tui.main", "--iters", "10000000"]  # the seed's sizes, for long
 Shown = Callable[[str], bool]
 
 
@@ -72,10 +73,14 @@ def one_round(times: dict[str, list[float]], paused: bool = False) -> None:
         times["escape: dialog gone"].append(press("Escape", gone))
 
 
-def start_app(code: Path, log_dir: str, renice: int | None = None) -> None:
-    command = shlex.join([sys.executable, "-m", "tui.main", "--iters", "10000000",
-                         "--log-dir", log_dir])  # fmt: skip
+def launch(code: Path, log_dir: str) -> None:
+    """Starts mlp-tui of the checkout `code` in a tmux session of 120x36, all four training."""
+    command = shlex.join([*APP, "--log-dir", log_dir])
     tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "36", "-c", str(code), command)
+
+
+def start_app(code: Path, log_dir: str, renice: int | None = None) -> None:
+    launch(code, log_dir)
     wait_for(lambda text: text.count("running") == 4, timeout=300)  # minutes on a busy machine
     if renice is not None:  # the app's main thread only: the trainers keep their nice 15
         app = tmux("display-message", "-p", "-t", SESSION, "#{pane_pid}").strip()
