@@ -55,6 +55,12 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool]) -> None:
         loop_time += 0.02
 
 
+async def settle(pilot: Pilot) -> None:
+    """A few turns of the app's loop: what a key or a refresh set off is drawn."""
+    for _ in range(4):
+        await pilot.pause()
+
+
 async def paused_app(pilot: Pilot, app: MlpApp) -> dict[str, int]:
     """Waits for every trainer to make progress, pauses them all; returns where each held."""
     await wait_until(pilot, lambda: all(p.done > 5 for p in panels(app).values()))

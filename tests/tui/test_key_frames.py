@@ -11,9 +11,8 @@ import pytest
 from textual._compositor import ChopsUpdate
 from textual.app import ComposeResult
 from textual.geometry import Region
-from textual.pilot import Pilot
 
-from tests.tui.conftest import four_training, panels, wait_until
+from tests.tui.conftest import four_training, panels, settle, wait_until
 from tests.tui.test_snapshots import feed_losses, synthetic_app
 from tui.app import MlpApp
 from tui.screens.controls import ControlsScreen
@@ -25,11 +24,6 @@ def screen_text(app: MlpApp) -> str:
     """The characters of the screen as the app would draw it now, line by line (every widget
     in view renders its lines for it)."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-async def settle(pilot: Pilot) -> None:
-    for _ in range(4):
-        await pilot.pause()
 
 
 def frames_sent(app: MlpApp, monkeypatch: pytest.MonkeyPatch) -> list[list[Region]]:

@@ -14,6 +14,7 @@ from tests.tui.conftest import (
     panels,
     paused_app,
     plots_settled,
+    settle,
     small_app,
     wait_until,
 )
@@ -36,11 +37,6 @@ def count_builds(app: MlpApp, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
         monkeypatch.setattr(plot.plt, "build", counted)
     return builds
-
-
-async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.pause()
 
 
 async def drawn_numpy_panel(
