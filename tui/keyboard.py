@@ -28,14 +28,16 @@ ESC = "\x1b"
 PASTE_START, PASTE_END = ESC + "[200~", ESC + "[201~"  # bracketed paste
 POLL_SECONDS = 0.1  # how often the loop looks whether the app is ending
 READ_BYTES = 4096
+ESCDELAY_MS = 10  # unless ESCDELAY says otherwise
 
 
 def escape_delay() -> float:
     """Seconds to wait after a lone ESC for the rest of a sequence: ESCDELAY ms, 10 by default."""
     try:
-        return max(1, int(os.environ.get("ESCDELAY", "10"))) / 1000
+        milliseconds = int(os.environ.get("ESCDELAY", ESCDELAY_MS))
     except ValueError:
-        return 0.010
+        milliseconds = ESCDELAY_MS
+    return max(1, milliseconds) / 1000
 
 
 class HeldEscape:
