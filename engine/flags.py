@@ -6,6 +6,7 @@ engine/cli.py turns what it parses into a RunConfig, with the checks that span s
 from __future__ import annotations
 
 import argparse
+import contextlib
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import NoReturn
@@ -54,6 +55,11 @@ def _version() -> str:
     try:
         return version("mlp-tui")
     except PackageNotFoundError:  # imported from a checkout that pip never installed
+        from engine.runspec import tomllib
+
+        pyproject = Path(__file__).parents[1] / "pyproject.toml"
+        with contextlib.suppress(OSError, ValueError, KeyError):  # the checkout's own says
+            return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
         return "unknown (not installed: pip install -e .)"
 
 

@@ -221,7 +221,8 @@ def make_optimizer(
     Adam and SGD take torch's fused kernel where this torch and device have one: the same
     update in one kernel, measured 25% faster on CPU at the seed's sizes (bench/); with a tensor
     lr it reads the value on the device, without a host sync. On CUDA, Adam and RMSprop are
-    `capturable` (step counts on the device), which a CUDA graph capture requires.
+    `capturable` (step counts on the device), which a CUDA graph capture requires, and RMSprop
+    takes the foreach kernel.
     """
     params = list(model.parameters())
     optimizer_class, options = {
@@ -230,9 +231,12 @@ def make_optimizer(
         "momentum": (torch.optim.SGD, {"momentum": 0.9}),
         "rmsprop": (torch.optim.RMSprop, {}),
     }[spec.optimizer]
+    kernels: list[dict[str, bool]] = [{"fused": True}, {"foreach": False}]
     if lr.device.type == "cuda" and optimizer_class is not torch.optim.SGD:
         options = {**options, "capturable": True}
-    for kernel in ({"fused": True}, {"foreach": False}):  # foreach takes no tensor lr uncaptured
+        # RMSprop has no fused kernel, and its single-tensor update reads a tensor lr on the host
+        kernels.insert(1, {"foreach": True})  # foreach takes a tensor lr only when capturable
+    for kernel in kernels:
         try:
             return optimizer_class(params, lr=lr, **kernel, **options)  # type: ignore[operator]
         except (RuntimeError, TypeError, ValueError):  # no such kernel for this device or dtype

@@ -3,12 +3,12 @@ flags, .npz files, folders, the run log's place, a dashboard without a terminal.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.checkout import checkout_env
 from tests.engine.cli_runs import SMALL, files_under, run, write_npz
 from tui.main import main
 
@@ -80,7 +80,7 @@ def test_the_dashboard_without_a_terminal_points_to_headless_and_creates_nothing
         text=True,
         stdin=subprocess.DEVNULL,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(Path.cwd())},
+        env=checkout_env(),
     )
     assert result.returncode == 2
     assert "needs a terminal" in result.stderr and "--headless" in result.stderr

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-import sys
+from importlib.metadata import PackageNotFoundError
 from pathlib import Path
+from unittest.mock import Mock
 
 import pytest
 
+from engine import flags as cli_flags
+from engine.runspec import tomllib
 from tui.main import main
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
 
 GROUPS = {
     "run": ["--trainers", "--iters", "--lr", "--optimizer", "--init", "--no-bias", "--same-start",
@@ -35,7 +33,11 @@ def printed(capsys, *args: str) -> str:  # type: ignore[no-untyped-def]
     return str(capsys.readouterr().out)
 
 
-def test_version_prints_the_version_of_the_package(capsys) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("installed", [True, False])
+def test_version_prints_the_version_of_the_package(capsys, monkeypatch, installed: bool) -> None:  # type: ignore[no-untyped-def]
+    """Installed or not (a checkout on PYTHONPATH, as on a GPU machine without network)."""
+    if not installed:
+        monkeypatch.setattr(cli_flags, "version", Mock(side_effect=PackageNotFoundError("mlp-tui")))
     project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]
     assert printed(capsys, "--version") == f"mlp-tui {project['version']}\n"
 

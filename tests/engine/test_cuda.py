@@ -21,7 +21,9 @@ pytestmark = [
 ]
 
 TORCH = ("torch-manual", "torch-autograd", "torch-optim")
-CASES = [(name, "adam") for name in TORCH] + [("torch-optim", "sgd"), ("torch-optim", "momentum")]
+CASES = [(name, "adam") for name in TORCH] + [
+    ("torch-optim", optimizer) for optimizer in ("sgd", "momentum", "rmsprop")
+]
 
 
 def cuda_config(**changes: object) -> RunConfig:

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.checkout import ROOT
+
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 WAIT_SECONDS = 90.0  # only reached when something is broken
 # As root Chromium needs --no-sandbox; the rest keep it off the network, which is closed here.

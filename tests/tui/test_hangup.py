@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.browser import ROOT, alive, process_tree, wait_for
+from tests.checkout import checkout_env
+from tests.tui.browser import alive, process_tree, wait_for
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads processes from /proc")
 
@@ -64,8 +65,8 @@ def app_on_a_terminal(start: Starter, log_dir: Path) -> Iterator[tuple[int, int]
     """`python -m tui.main` on a new pseudo-terminal, started by `start`; yields its pid and the
     terminal's master side. Whatever is left of the app at the end, pass or fail, is killed."""
     argv = [sys.executable, "-m", "tui.main", *FLAGS, "--log-dir", str(log_dir)]
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TEXTUAL")}
-    env.update(TERM="xterm-256color", PYTHONPATH=str(ROOT))  # the app from this checkout
+    env = {key: value for key, value in checkout_env(TERM="xterm-256color").items()
+           if not key.startswith("TEXTUAL")}  # fmt: skip
     pid, master = start(argv, env)
     try:
         yield pid, master

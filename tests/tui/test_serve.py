@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -25,6 +26,12 @@ NAMES = ("numpy", "torch-manual", "torch-autograd", "torch-optim")
 needs_chromium = pytest.mark.skipif(
     bool(browser.missing()) and not os.environ.get("CI"), reason=browser.missing()
 )
+# The optional [web] extra, in the [dev] one: skipped where it is missing (a GPU machine given
+# only the wheels it lacks), but not in CI, which installs it.
+needs_textual_serve = pytest.mark.skipif(
+    importlib.util.find_spec("textual_serve") is None and not os.environ.get("CI"),
+    reason="no textual_serve (pip install -e '.[web]')",
+)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +44,11 @@ needs_chromium = pytest.mark.skipif(
         (["--serve", "--port", "http"], "expected a whole number, got 'http'"),
         (["--port", "8000"], "--host and --port go with --serve"),
         (["--serve", "--jsonl", "-"], "leave out --jsonl"),
-        (["--serve", "--host", "a..b"], "--host 'a..b' does not resolve here"),
+        pytest.param(
+            ["--serve", "--host", "a..b"],
+            "--host 'a..b' does not resolve here",
+            marks=needs_textual_serve,
+        ),
     ],
 )
 def test_bad_serve_flags_exit_2_with_one_line_and_create_nothing(  # type: ignore[no-untyped-def]
@@ -66,6 +77,7 @@ def test_each_tab_runs_the_app_with_the_flags_minus_serve_host_and_port() -> Non
     assert served_argv(["--po", "9000", "--ser", "--no-log"], build_parser()) == ["--no-log"]
 
 
+@needs_textual_serve
 def test_a_host_that_is_not_loopback_is_served_with_a_warning(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from tui.web_server import DashboardServer
 
@@ -79,6 +91,7 @@ def test_a_host_that_is_not_loopback_is_served_with_a_warning(capsys, monkeypatc
     assert served[1].command == f"exec {sys.executable} -m tui.main --no-log"
 
 
+@needs_textual_serve
 def test_a_port_in_use_exits_2_with_one_line() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -160,6 +173,7 @@ def test_each_tab_gets_its_own_app_closing_one_ends_it_and_ctrl_c_ends_all(tmp_p
         assert browser.alive(tree) == {}
 
 
+@needs_textual_serve
 async def test_an_app_that_ignores_sigterm_is_killed_with_its_whole_group(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from tui import web_server
 
