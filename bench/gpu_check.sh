@@ -17,8 +17,8 @@ ITERS=${ITERS:-10000}
 APP_ITERS=${APP_ITERS:-20000}
 SEED_ITERS=${SEED_ITERS:-3000}
 TORCH=torch-manual,torch-autograd,torch-optim
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
+WORK=$(mktemp -d)  # not OUT: a device machine names its results folder so
+trap 'rm -rf "$WORK"' EXIT
 mlp() { "$PY" -m tui.main "$@"; }
 
 echo "== devices"
@@ -51,14 +51,14 @@ PY
 for graphs in auto off; do
     echo "== seed sizes, $DEVICE, --graphs $graphs, $SEED_ITERS iterations"
     mlp --headless --no-log --device "$DEVICE" --trainers "numpy,$TORCH" --iters "$SEED_ITERS" \
-        --graphs "$graphs" --jsonl "$OUT/seed-$graphs.jsonl"
-    all_done "$OUT/seed-$graphs.jsonl" "numpy,$TORCH"
+        --graphs "$graphs" --jsonl "$WORK/seed-$graphs.jsonl"
+    all_done "$WORK/seed-$graphs.jsonl" "numpy,$TORCH"
 done
 
 if [[ "$DEVICE" == cuda* ]]; then
     echo "== GPU-only tests (pytest -m cuda)"
-    "$PY" -m pytest -q -m cuda tests/engine/test_cuda.py -rs | tee "$OUT/pytest.log"
-    if grep -q skipped "$OUT/pytest.log"; then
+    "$PY" -m pytest -q -m cuda tests/engine/test_cuda.py -rs | tee "$WORK/pytest.log"
+    if grep -q skipped "$WORK/pytest.log"; then
         echo "gpu_check: the cuda tests were skipped on a CUDA machine" >&2
         exit 1
     fi
