@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO
+
+import numpy as np
 
 from engine.config import ConfigError, RunConfig, validate
 from engine.data import load_start, sizes_of
@@ -42,7 +46,29 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         init_scale=args.init_scale,
     )  # fmt: skip
     config = validate(config)
+    if config.torch_trainers:
+        check_torch_numpy()
     return with_device(config)
+
+
+# The first torch built for NumPy 2: an older one beside NumPy 2 fails at its first array
+# ("Numpy is not available"; torch 2.2.2 with NumPy 2.4 here, while 2.3.1 ran the suite).
+TORCH_FOR_NUMPY_2 = (2, 3)
+
+
+def check_torch_numpy() -> None:
+    """Refuses a torch built for NumPy 1 beside NumPy 2, from the installed versions alone (the
+    command line imports no torch), before anything is created."""
+    try:
+        torch_version = version("torch")
+    except PackageNotFoundError:
+        return
+    release = tuple(int(part) for part in re.findall(r"\d+", torch_version)[:2])
+    if int(np.__version__.split(".")[0]) >= 2 and release < TORCH_FOR_NUMPY_2:
+        raise ConfigError(
+            f"torch {torch_version} was built for NumPy 1 and this is NumPy {np.__version__}: "
+            "pip install 'numpy<2', or torch 2.3 or later"
+        )
 
 
 def with_device(config: RunConfig, running: RunConfig | None = None) -> RunConfig:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine import cli
 from tests.checkout import checkout_env
 from tests.engine.cli_runs import SMALL, files_under, run, write_npz
 from tui.main import main
@@ -132,3 +133,28 @@ def test_bad_files_and_flags_exit_2_before_anything_is_created(  # type: ignore[
         assert (code, out) == (2, ""), flags
         assert err.count("\n") == 1 and message in err, err
         assert files_under(tmp_path) == before and not (tmp_path / "runs").exists(), flags
+
+
+@pytest.mark.parametrize(
+    ("torch_version", "numpy_version", "refused"),
+    [("2.2.2+cu121", "2.4.6", True), ("2.2.2+cu121", "1.26.4", False), ("2.3.1", "2.4.6", False)],
+)
+def test_a_torch_built_for_numpy_1_beside_numpy_2_is_refused_before_anything_runs(  # type: ignore[no-untyped-def]
+    capsys, monkeypatch, tmp_path, torch_version: str, numpy_version: str, refused: bool
+) -> None:
+    """Such a torch fails at its first array; the trainers would each end `failed` with
+    "Numpy is not available". Only where a torch trainer runs: numpy alone needs no torch."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli, "version", lambda name: {"torch": torch_version}[name])
+    monkeypatch.setattr(cli.np, "__version__", numpy_version)
+    code = main(["--headless", *SMALL[:-1], "--iters", "3"])
+    err = capsys.readouterr().err
+    if refused:
+        assert (code, files_under(tmp_path)) == (2, {})  # no run log
+        assert err == (
+            "mlp-tui: error: torch 2.2.2+cu121 was built for NumPy 1 and this is NumPy 2.4.6: "
+            "pip install 'numpy<2', or torch 2.3 or later\n"
+        )
+    else:
+        assert (code, err) == (0, "")
+    assert main(["--headless", *SMALL, "--trainers", "numpy", "--iters", "3"]) == 0
