@@ -98,9 +98,8 @@ def read_keys(
                     raw = os.read(fileno, READ_BYTES)
                 except OSError:  # EIO: the terminal is gone (the output side tells the app)
                     raw = b""
-                if not raw:  # nothing more will come: wait for the app to end
-                    time.sleep(POLL_SECONDS)
-                    continue
+                if not raw:  # nothing more will come: end, so that the app's exit never waits
+                    return  # on this thread (it ends without done() when the hangup cut it short)
                 text = held.take(decode(raw))
                 for event in parser.feed(text) if text else ():  # feed("") means end of input
                     handle(event)

@@ -106,3 +106,21 @@ def test_a_paste_split_at_its_end_is_still_a_paste(terminal: Terminal) -> None:
 
 def test_a_byte_that_is_not_utf8_ends_nothing(terminal: Terminal) -> None:
     assert keys_read(terminal, b"\xff", b"q", until=2) == ["replacement_character", "q"]
+
+
+@pytest.mark.parametrize("gone", ["pipe closed (EOF)", "pseudo-terminal hung up (EIO)"])
+def test_the_loop_ends_when_the_terminal_is_gone_though_the_app_never_says_so(gone: str) -> None:
+    """A killed tmux session or a dropped ssh: the app may end without telling the input
+    thread (Textual's stop does so only on its normal way out), and Python's exit waits for it."""
+    if gone.startswith("pipe"):
+        read_end, write_end = os.pipe()
+    else:
+        write_end, read_end = os.openpty()  # the master side is what tmux or sshd holds
+    loop = threading.Thread(target=read_keys, args=(read_end, XTermParser(), lambda: False,
+                                                    lambda message: None), daemon=True)  # fmt: skip
+    loop.start()
+    os.write(write_end, b"q")
+    os.close(write_end)
+    loop.join(timeout=10)
+    os.close(read_end)
+    assert not loop.is_alive(), f"the input loop still reads a terminal that is gone ({gone})"
