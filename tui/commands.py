@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from textual.binding import Binding, BindingType
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
 from engine.config import ConfigError
 
@@ -80,11 +81,32 @@ def keymap(pairs: list[tuple[str, str]]) -> dict[str, str]:
     Raises:
         ConfigError: an id that no binding has, with the ones accepted.
     """
-    for binding_id, _ in pairs:
+    for binding_id, keys in pairs:
         if binding_id not in IDS:
             raise ConfigError(f"--key: no action has the id {binding_id!r}; accepted: "
                               f"{', '.join(IDS)}")  # fmt: skip
+        for key in keys.split(","):
+            if not is_key(key.strip()):
+                raise ConfigError(
+                    f"--key {binding_id}={keys}: {key.strip()!r} is not a key; "
+                    "accepted e.g. q, R, f5, ctrl+q, space, escape, plus"
+                )
     return dict(pairs)
+
+
+MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
+NAMED_KEYS = {key.value.rpartition("+")[2] for key in Keys}  # escape, f5, up, tab, ...
+NAMED_KEYS |= set(KEY_NAME_REPLACEMENTS.values())  # plus, minus, slash: what Textual calls them
+
+
+def is_key(name: str) -> bool:
+    """Whether Textual names a key so: a character, or a key's name, after any modifiers."""
+    *modifiers, key = name.split("+")
+    if not key or not MODIFIERS.issuperset(modifiers):
+        return False
+    if len(key) == 1 or key in NAMED_KEYS:
+        return True  # a character's other name (left_square_bracket, not plus_sign) is taken too
+    return key not in KEY_NAME_REPLACEMENTS and key_to_character(key) is not None
 
 
 def remapped(bindings: list[BindingType], keys: dict[str, str]) -> list[BindingType]:

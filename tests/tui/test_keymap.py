@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engine.config import RunConfig, validate
 from tests.tui.conftest import SMALL, panels, wait_until
 from tui.app import MlpApp
@@ -29,3 +31,19 @@ def test_an_unknown_binding_id_is_bad_input_with_the_ids_accepted(capsys, tmp_pa
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
     assert "'pause-all'" in err and "toggle-pause" in err
+
+
+@pytest.mark.parametrize("keys", ["notakey", "ctrl+", "hyperspace+q", "q,notakey", "plus_sign"])
+def test_a_key_textual_does_not_name_is_bad_input(capsys, tmp_path, keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Else the action would have no key at all: `quit=notakey` left only ctrl+c to quit."""
+    code = main(["--no-log", "--key", f"quit={keys}", "--log-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "is not a key; accepted e.g. q, R, f5" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_keys_as_textual_names_them_are_taken(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    keys = "q,ctrl+q,f5,escape,space,plus,left_square_bracket,ctrl+shift+up,shift+tab,R"
+    code = main(["--headless", "--no-log", "--iters", "2", "--n", "4", "--d-in", "4", "--hidden",
+                 "4", "--d-out", "2", "--trainers", "numpy", "--key", f"quit={keys}"])  # fmt: skip
+    assert (code, capsys.readouterr().err) == (0, "")
