@@ -16,7 +16,7 @@ from textual.driver import Driver
 from textual.screen import Screen
 from textual.widgets import Static
 
-from engine.config import RunConfig
+from engine.config import ConfigError, RunConfig
 from engine.events import Event, TrainerEnded, single_events
 from engine.export.tensorboard import TensorBoardWriter
 from engine.export.weights import WeightsKeeper
@@ -153,7 +153,9 @@ class MlpApp(LabActions, SettingsDialogs):
         try:
             return await super().run_action(action, *args, **kwargs)
         except Exception as error:
-            self.notify(f"{describe(error)}", title="Not done", severity="error", timeout=8)
+            # the app's own refusals say what to do; anything else is named, as a fault
+            text = str(error) if type(error) in (ConfigError, LookupError) else describe(error)
+            self.notify(text, title="Not done", severity="error", timeout=8)
             return True
 
     def start_trainers(self, names: Iterable[str], config: RunConfig | None = None) -> None:
@@ -178,6 +180,10 @@ class MlpApp(LabActions, SettingsDialogs):
 
     def action_scale_lr(self, factor: float) -> None:
         name = self.focused_panel("[ or ] changes its learning rate").trainer
+        if any(axis == "lr" for axis, _ in self.config.sweep):
+            raise LookupError(
+                "the learning rate is swept: each member has its own (c changes them)"
+            )
         lr = self.config.spec(name).lr * factor
         self.start_trainers([name], self.config.with_changes(lr={**self.config.lr, name: lr}))
         self.notify(f"{name}: learning rate {lr:g}, restarting", timeout=2)

@@ -10,6 +10,7 @@ from textual.app import App
 from engine.config import RunConfig
 from engine.export.tensorboard import TensorBoardWriter
 from engine.flags import build_parser
+from engine.replay import PastRun
 from engine.runlog import RunLog
 from engine.runspec import command_line
 from tui.export import export_run
@@ -29,6 +30,7 @@ class LabActions(App[int]):
     run_log: RunLog | None
     tensorboard: TensorBoardWriter | None
     keymap: dict[str, str]
+    replay: PastRun | None
 
     def focused_panel(self, what: str) -> TrainerPanel:
         """The panel with focus, or an error that says how to focus one."""
@@ -44,7 +46,8 @@ class LabActions(App[int]):
     def action_sweep_view(self) -> None:
         families = self.dashboard.families
         if not families():
-            raise LookupError("no sweep runs: start one with --sweep lr=1e-7:1e-4:16, or in c")
+            how = "" if self.replay else ": start one with --sweep lr=1e-7:1e-4:16, or in c"
+            raise LookupError(f"no sweep in this run{how}")
         self.push_screen(SweepScreen(families, self.dashboard.view.smoothing))
 
     def action_gradcheck(self) -> None:

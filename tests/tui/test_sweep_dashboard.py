@@ -90,8 +90,22 @@ async def test_m_without_a_sweep_says_how_to_start_one() -> None:
     shown = notifications(app)
     async with app.run_test() as pilot:
         await pilot.press("m")
-        await wait_until(pilot, lambda: any("--sweep" in text for text in shown))
+        await wait_until(pilot, lambda: bool(shown))
+        assert shown == ["no sweep in this run: start one with --sweep lr=1e-7:1e-4:16, or in c"]
         assert not isinstance(app.screen, SweepScreen)
+        await pilot.press("q")
+
+
+async def test_halving_the_lr_of_a_sweep_that_sweeps_it_says_why_not() -> None:
+    """Not the exception behind it ("ConfigError: --sweep lr sets what --lr sets ...")."""
+    app = small_app(iters=10**6, sweep=SWEEP, trainers=("numpy",))
+    shown = notifications(app)
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: panels(app)["numpy"].active)
+        await pilot.press("tab", "left_square_bracket")
+        await wait_until(pilot, lambda: bool(shown))
+        assert shown == ["the learning rate is swept: each member has its own (c changes them)"]
+        assert "lr swept" in str(panels(app)["numpy"].border_title)
         await pilot.press("q")
 
 
