@@ -44,7 +44,7 @@ def main() -> None:
                 plain = np.abs(reference - other) / np.maximum(np.abs(reference), np.abs(other))
             floored = relative_differences(reference, other, dtype)
             print(f"{dtype:<8} {name:<15} {np.nanmax(plain):>9.1e} {floored.max():>9.1e} "
-                  f"{tolerance(dtype, args.matmul_precision):>9.0e}")  # fmt: skip
+                  f"{tolerance(dtype, args.matmul_precision, args.device):>9.0e}")  # fmt: skip
         print(
             f"{dtype:<8} loss: {reference[0]:.3g} at iteration 0, {reference[-1]:.3g} at the last"
         )
