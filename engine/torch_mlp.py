@@ -238,10 +238,20 @@ def make_optimizer(
         kernels.insert(1, {"foreach": True})  # foreach takes a tensor lr only when capturable
     for kernel in kernels:
         try:
+            _probe(optimizer_class, lr, {**kernel, **options})
             return optimizer_class(params, lr=lr, **kernel, **options)  # type: ignore[operator]
         except (RuntimeError, TypeError, ValueError):  # no such kernel for this device or dtype
             continue
     return optimizer_class(params, lr=float(lr), **options)  # type: ignore[operator]
+
+
+def _probe(optimizer_class: Any, lr: torch.Tensor, options: dict[str, Any]) -> None:
+    """One step of the optimizer on a parameter of lr's device and dtype: raises where this torch
+    has no such kernel. torch 2.2 takes fused=True for Adam on the CPU and fails at its first
+    step ("Could not run 'aten::_fused_adam_' ... from the 'CPU' backend")."""
+    probe = torch.zeros(1, dtype=lr.dtype, device=lr.device, requires_grad=True)
+    probe.grad = torch.ones_like(probe)
+    optimizer_class([probe], lr=lr.clone(), **options).step()
 
 
 class TorchOptimMLP(_SequentialMLP):

@@ -196,7 +196,8 @@ class BatchedTorchOptimMLP(_StackedModels):
             {"params": views, "lr": spec.lr, "member": k}
             for k, (views, spec) in enumerate(zip(self.views, specs, strict=True))
         ]
-        device_lr = torch.tensor(specs[0].lr, device=stacked[0].device)  # each group has its own
+        first = stacked[0]  # each group has its own lr; this one is make_optimizer's default
+        device_lr = torch.tensor(specs[0].lr, dtype=first.dtype, device=first.device)
         self.optimizer = make_optimizer(specs[0], cast(torch.nn.Module, _Groups(groups)), device_lr)
 
     def step(self) -> torch.Tensor:

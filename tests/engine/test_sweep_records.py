@@ -89,3 +89,23 @@ def test_the_table_shows_members_divergences_the_best_and_speeds(capsys) -> None
     its, member_its = float(numpy[-2]), float(numpy[-1])
     assert member_its == pytest.approx(3 * its, rel=1e-3)
     assert len(rows) == 2 and code == 0
+
+
+@pytest.mark.parametrize("sweep", [[], ["--sweep", "lr=1e-6,1e-3"]], ids=["single", "sweep"])
+def test_a_fused_adam_that_fails_at_its_first_step_gives_way_to_the_plain_one(  # type: ignore[no-untyped-def]
+    capsys, monkeypatch, sweep: list[str]
+) -> None:
+    """torch 2.2 takes fused=True for Adam on the CPU and fails only when it steps; torch-optim
+    then ended `failed` ("Could not run 'aten::_fused_adam_' ... 'CPU' backend")."""
+    import torch
+
+    class FusedOnlyOnPaper(torch.optim.Adam):
+        def step(self, closure=None):  # type: ignore[no-untyped-def]
+            if self.defaults.get("fused"):
+                raise NotImplementedError("Could not run 'aten::_fused_adam_' (CPU backend)")
+            return super().step(closure)
+
+    monkeypatch.setattr(torch.optim, "Adam", FusedOnlyOnPaper)
+    code, out, err = run(capsys, "--trainers", "torch-optim", "--iters", "20", *sweep)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1].split()[:2] == ["torch-optim", "done"]
