@@ -237,13 +237,18 @@ def test_a_device_trainer_is_stamped_when_its_batch_is_read_and_cpu_ones_per_ste
 
 
 def test_tf32_precision_holds_float32_to_the_tf32_tolerance_and_float64_to_its_own() -> None:
+    """On CUDA, where TF32 is; on the CPU `high` changes nothing, nor the tolerance."""
     from engine.equivalence import TF32_TOLERANCE, TOLERANCE, equivalence
     from tests.engine.test_lab import train_logs
 
-    for dtype, expected in (("float32", TF32_TOLERANCE), ("float64", TOLERANCE["float64"])):
+    for device, dtype, expected in (
+        ("cuda:0", "float32", TF32_TOLERANCE),
+        ("cuda:0", "float64", TOLERANCE["float64"]),
+        ("cpu", "float32", TOLERANCE["float32"]),
+    ):
         config = small_config(same_start=True, dtype=dtype, matmul_precision="high", iters=30)
-        report = equivalence(config, train_logs(config))
-        assert {c.tolerance for c in report.comparisons} == {expected}
+        report = equivalence(config.with_changes(device=device), train_logs(config))
+        assert {c.tolerance for c in report.comparisons} == {expected}, (device, dtype)
 
 
 @pytest.mark.parametrize("name", TORCH)
