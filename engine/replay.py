@@ -29,7 +29,7 @@ class PastRun:
     iters: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     members: dict[str, dict[int, LossLog]] = field(default_factory=dict)  # a sweep's, by number
-    member_ends: dict[str, dict[int, str]] = field(default_factory=dict)  # done, diverged...
+    member_ends: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)  # end records
 
     def named_logs(self) -> dict[str, LossLog]:
         """Every kept history by its name: `numpy`, or in a sweep `numpy/member-3`."""
@@ -47,7 +47,7 @@ class PastRun:
             return self.logs[name]
         ends = self.member_ends.get(name, {})
         finished = [log for k, log in self.members.get(name, {}).items()
-                    if log.size and ends.get(k) != "diverged"]  # fmt: skip
+                    if log.size and ends.get(k, {}).get("event") != "diverged"]  # fmt: skip
         return min(finished, key=lambda log: float(log.losses[-1]), default=None)
 
 
@@ -109,7 +109,7 @@ def _take_record(past: PastRun, record: dict[str, Any]) -> None:
     elif event == "notice":  # a note with a batch (graphs off, say), not an end
         return
     elif event is not None and "member" in record:
-        past.member_ends.setdefault(name, {})[int(record["member"])] = str(event)
+        past.member_ends.setdefault(name, {})[int(record["member"])] = record
     elif event is not None:
         past.ends[name] = record
     else:
@@ -157,6 +157,12 @@ def _take_loss(past: PastRun, name: str, record: dict[str, Any]) -> None:
         raise ValueError(f"iteration {iteration} out of place")
     gap = [math.nan] * ((iteration - expected) // log.every)  # records lost to corrupt lines
     log.append([*gap, loss], [*gap, float(record.get("t", "nan"))])
+
+
+def final_loss(end: dict[str, Any] | None) -> float | None:
+    """An end record's final loss, the last iteration's (the log keeps every K-th), if finite."""
+    value = (end or {}).get("final_loss")
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
 
 
 def problems_notice(past: PastRun, shown: int = 3) -> str:

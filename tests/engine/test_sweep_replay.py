@@ -24,7 +24,8 @@ def test_a_sweeps_run_log_reads_back_member_by_member(tmp_path, capsys) -> None:
     assert past.config.sweep == (("lr", (1e-5, 1e-4, 10.0)),)
     for name in ("numpy", "torch-manual"):
         assert [past.members[name][k].size for k in (0, 1)] == [4, 4]
-        assert past.member_ends[name] == {0: "done", 1: "done", 2: "diverged"}
+        assert {k: end["event"] for k, end in past.member_ends[name].items()} == {
+            0: "done", 1: "done", 2: "diverged"}  # fmt: skip
         assert past.ends[name]["event"] == "done" and past.ends[name]["members"] == 3
         assert past.trainer_log(name) is past.members[name][1]  # lr 1e-4: the lowest loss
     assert list(past.named_logs())[:2] == ["numpy/member-0", "numpy/member-1"]

@@ -116,7 +116,10 @@ async def test_replay_shows_the_logged_run_and_trains_nothing(tmp_path) -> None:
         await pilot.pause()
         for name, panel in panels(app).items():
             assert panel.state == "done" and panel.done == 45
-            assert panel.series.count == 5 and panel.loss == past.logs[name].losses[-1]
+            # the loss at iteration 44, as the live panel ended; the log keeps every 10th
+            final, logged = past.ends[name]["final_loss"], past.logs[name].losses[-1]
+            assert panel.series.count == 5 and f"{final:.4g}" != f"{logged:.4g}"
+            assert panel.stats_line().startswith(f"loss {final:.4g} · ")
         await pilot.press("space", "r")
         assert not app.runner.workers  # nothing trains
         assert all(p.state == "done" for p in panels(app).values())

@@ -143,13 +143,18 @@ async def test_a_sweeps_replay_export_and_comparison_keep_its_members(tmp_path) 
     assert header[:4] == ["iteration", "numpy/member-0", "numpy/member-1", "numpy/member-2"]
     assert len(header) == 1 + 4 * 3
     past = load_run(run_log.path)
-    assert sorted(past.members["numpy"]) == [0, 1, 2] and past.member_ends["numpy"][2] == "diverged"
+    assert (
+        sorted(past.members["numpy"]) == [0, 1, 2]
+        and past.member_ends["numpy"][2]["event"] == "diverged"
+    )
     app = MlpApp(past.config, replay=past)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause(0.6)
-        for panel in panels(app).values():
+        for name, panel in panels(app).items():
             assert "best lr 0.01 · 1 diverged" in str(panel.border_subtitle)
             assert panel.family is not None and panel.family.logs[1].size == 6
+            final = past.member_ends[name][1]["final_loss"]  # iteration 59's; the log's is 50's
+            assert panel.stats_line().startswith(f"best loss {final:.4g} · "), panel.stats_line()
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, SweepScreen))
         await pilot.press("escape", "q")

@@ -4,11 +4,13 @@ members diverged, each one's final (smoothed) loss, the best, and the curves a p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from engine.events import DIVERGED, FamilyPoints, Member, TrainerEnded
 from engine.history import LossLog
+from engine.replay import final_loss
 from engine.sweep.spec import describe_values
 from tui.widgets.loss_series import LossSeries
 from tui.widgets.plot_lines import SMOOTHING_STEPS, Colour, Curve, faint
@@ -80,8 +82,9 @@ class Family:
             if end.member is not None:
                 self.ended_diverged[end.member.index] = end.status == DIVERGED
 
-    def load(self, logs: dict[int, LossLog], ends: dict[int, str]) -> None:
-        """Shows a past sweep's members from its run log (smoothed over every K-th iteration)."""
+    def load(self, logs: dict[int, LossLog], ends: dict[int, dict[str, Any]]) -> None:
+        """Shows a past sweep's members from its run log (smoothed over every K-th iteration),
+        each member's last loss from its end record where it has one."""
         steps = max((log.size for log in logs.values()), default=0)
         losses = np.full((steps, len(self.members)), np.nan)
         for k, log in logs.items():
@@ -92,8 +95,10 @@ class Family:
             losses[: log.size, k] = log.losses
         for smoothed in self.smoothed:
             smoothed.take(losses)
-        for k, status in ends.items():
-            self.ended_diverged[k] = status == DIVERGED
+        for k, end in ends.items():
+            self.ended_diverged[k] = end.get("event") == DIVERGED
+            final = final_loss(end)
+            self.latest[k] = self.latest[k] if final is None else final
 
     def diverged(self) -> np.ndarray:
         """Members that diverged: those whose losses stopped while the others' went on."""
