@@ -186,6 +186,9 @@ def test_a_panel_draws_a_bounded_number_of_a_large_familys_members() -> None:
     assert family.best() == 0 and 0 in family.shown() and 7 not in family.shown()
     assert len(family.shown()) <= MAX_DRAWN
     assert family.summary() == f"200 members ({len(family.shown())} drawn) · best lr 1 · 1 diverged"
+    # narrower, the share that diverged outlasts the word "best" (it says which values work)
+    widths = {31: "best lr 1 · 1/200 diverged", 22: "lr 1 · 1/200 diverged", 12: "best lr 1"}
+    assert {width: family.summary(width) for width in widths} == widths
 
 
 def family_with_finals(sweep: tuple[tuple[str, tuple[float, ...]], ...], finals: list[float]):  # type: ignore[no-untyped-def]

@@ -144,8 +144,8 @@ class Family:
 
     def summary(self, width: int = 200) -> str:
         """`16 members · best lr 3.2e-06 · 2 diverged`, and how many a panel draws; in fewer
-        than `width` characters `best lr 3.2e-06 · 2/16 diverged`, the best member alone, or
-        only its values."""
+        than `width` characters `best lr 3.2e-06 · 2/16 diverged`, `lr 3.2e-06 · 2/16 diverged`
+        (how many diverged says which values work), the best member alone, or its values."""
         count, best, diverged = len(self.members), self.best(), int(self.diverged().sum())
         drawn = len(self.shown())
         members = f"{count} members" + (f" ({drawn} drawn)" if drawn < count - diverged else "")
@@ -155,8 +155,9 @@ class Family:
             f"best {values}" if values else "",
             f"{diverged} diverged" * bool(diverged),
         ]
-        fewer = f"best {values}" + f" · {diverged}/{count} diverged" * bool(diverged)
-        for text in (" · ".join(part for part in parts if part), fewer, f"best {values}", values):
+        share = f" · {diverged}/{count} diverged" * bool(diverged)
+        fewer = (f"best {values}{share}", f"{values}{share}", f"best {values}", values)
+        for text in (" · ".join(part for part in parts if part), *fewer):
             if len(text) <= width:
                 return text
         return ""
