@@ -106,7 +106,9 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         if isinstance(error, ConfigError):
             raise
-        raise ConfigError(f"{path}: not a readable .npz file ({error})") from None
+        why = f" ({error.strerror})" if isinstance(error, OSError) and error.strerror else ""
+        raise ConfigError(f"{path}: not a readable .npz file{why}; save x, y, w1, w2 together "
+                          "with numpy.savez") from None  # fmt: skip
     for key, array in arrays.items():
         if not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
             raise ConfigError(f"{path}: array {key} is {array.dtype}; real numbers are needed")

@@ -64,6 +64,9 @@ def config_from_record(record: dict[str, Any]) -> RunConfig:
 
 def load_config(path: Path) -> RunConfig:
     """The RunConfig a run log's config.json records (raises ConfigError when unreadable)."""
+    if path.is_dir() and not (path / "config.json").exists():
+        raise ConfigError(f"{path} is not a run log (it has no config.json); give a folder "
+                          "under runs/, as the app writes them")  # fmt: skip
     try:
         return config_from_record(json.loads((path / "config.json").read_text(encoding="utf-8")))
     except OSError as error:

@@ -112,6 +112,8 @@ def _bad_files(tmp: Path) -> list[tuple[list[str], str]]:
         (["--jsonl", "adir"], "cannot write --jsonl adir: it is a directory"),
         (["--config", "adir"], "cannot read --config adir"),
         (["--replay", "afile"], "cannot read the run log afile"),
+        (["--replay", "adir"], "adir is not a run log (it has no config.json)"),
+        (["--init-from", "afile"], "afile: not a readable .npz file; save x, y, w1, w2 together"),
         (["--gradcheck", "--compare", "adir"], "leave out --replay, --compare and --jsonl"),
         (["--replay", "adir", "--jsonl", "out.jsonl"], "leave out --jsonl"),
         (["--jsonl", "out.jsonl", "--seed", "-3"], "seed must be"),
