@@ -105,3 +105,9 @@ async def finished_run(log_dir: Path, *keys: str, **changes: object) -> RunLog:
         await pilot.press(*keys, "q")
     run_log.close()
     return run_log
+
+
+def screen_text(app: App[Any]) -> str:
+    """The characters of the screen as the app would draw it now, line by line (every widget
+    in view renders its lines for it)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

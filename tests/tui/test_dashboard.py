@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import multiprocessing
+import re
 import threading
 
 import pytest
 
-from tests.tui.conftest import finished_run, panels, small_app, wait_until
+from tests.tui.conftest import finished_run, panels, screen_text, small_app, wait_until
 from tui.widgets.loss_plot import LossPlot
 
 
@@ -132,13 +133,20 @@ async def test_a_diverging_trainer_shows_diverged_and_the_others_finish() -> Non
         await pilot.press("q")
 
 
-async def test_help_lists_the_keys() -> None:
+async def test_help_lists_the_keys_and_wraps_what_they_do_at_80_columns() -> None:
     app = small_app(autostart=False, trainers=("numpy",))
-    async with app.run_test() as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
-        text = str(app.screen.query_one("#text-body").render())
-        for key in ("space", "n", "r", "l", "c", "d", "[", "]", "q", "tab"):
-            assert f"\n{key}" in "\n" + text, key
+        await pilot.pause()
+        seen = screen_text(app)
+        await pilot.press("end")  # the rest, down to the last line
+        await pilot.pause()
+        seen += "\n" + screen_text(app)
+        for key in ("space", "n", "r", "l", "c", "d", "[", "]", "q", "tab", "escape"):
+            assert re.search(rf"^\S? {re.escape(key)} ", seen, re.MULTILINE), key
+        words = set(re.findall(r"[\w'-]+", seen))
+        for _, what in app.screen.lines:  # type: ignore[attr-defined]  # every word, none cut off
+            assert set(re.findall(r"[\w'-]+", what)) <= words, what
         await pilot.press("escape")
         assert app.screen is app.screen_stack[0]
         await pilot.press("q")

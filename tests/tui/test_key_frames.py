@@ -12,18 +12,12 @@ from textual._compositor import ChopsUpdate
 from textual.app import ComposeResult
 from textual.geometry import Region
 
-from tests.tui.conftest import four_training, panels, settle, wait_until
+from tests.tui.conftest import four_training, panels, screen_text, settle, wait_until
 from tests.tui.test_snapshots import feed_losses, synthetic_app
 from tui.app import MlpApp
 from tui.screens.controls import ControlsScreen
 from tui.screens.devices import DeviceScreen
 from tui.screens.help import HelpScreen
-
-
-def screen_text(app: MlpApp) -> str:
-    """The characters of the screen as the app would draw it now, line by line (every widget
-    in view renders its lines for it)."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def frames_sent(app: MlpApp, monkeypatch: pytest.MonkeyPatch) -> list[list[Region]]:
