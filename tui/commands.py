@@ -23,7 +23,7 @@ ACTIONS = [
     ("s", "view('smoothing')", "Smoothing", "Cycle smoothing: off, 0.6, 0.9, 0.99"),
     ("x", "view('x')", "x: iteration/time", "Plot loss by iteration or by wall time"),
     ("l", "view('log')", "Log/linear", "Switch the plots' y scale"),
-    ("z", "view('zoom')", "Zoom", "Show every iteration, the last 10% or the last 1%"),
+    ("z", "view('zoom')", "Zoom", "Show all of the x range, its last 10% or its last 1%"),
     ("comma", "view('cursor_left')", "Cursor left", "Cursor on the focused plot, a step left"),
     ("full_stop", "view('cursor_right')", "Cursor right", "A step right; past the end it goes"),
     ("m", "sweep_view", "Sweep view", "A sweep's final loss against the swept value, all trainers"),

@@ -124,7 +124,17 @@ class Dashboard(Vertical):
         self.view = view
         for plot in self.query(LossPlot):  # each keeps its own cursor
             plot.show(view=replace(view, cursor=plot.view.cursor))
-        return describe_view(view)
+        return describe_view(view) + self.overlay_absent()
+
+    def overlay_absent(self) -> str:
+        """With the overlay zoomed, the trainers it leaves out, for the view's notification: by
+        iteration the range is the leader's last 10% or 1%, where those behind have no point."""
+        missing = self.overlay.absent() if self.has_class("-overlay") and self.view.span < 1 else []
+        if not missing:
+            return ""
+        if self.view.by_time:
+            return f"; nothing from {', '.join(missing)} in this range"
+        return f"; {', '.join(missing)} not this far yet (x: by wall time shows every trainer)"
 
     def cursor_plot(self) -> LossPlot:
         """The plot the cursor keys move on: the overlay, the focused panel's, or the first's."""
@@ -192,5 +202,6 @@ def describe_view(view: PlotView) -> str:
     scale = "log" if view.log_scale else "linear"
     axis = "by wall time" if view.by_time else "by iteration"
     smoothing = f"smoothing {view.smoothing:g}" if view.smoothing else "no smoothing"
-    shown = "every iteration" if view.span == 1 else f"the last {view.span:.0%} of iterations"
+    whole = "the time" if view.by_time else "iterations"
+    shown = f"all {whole}" if view.span == 1 else f"the last {view.span:.0%} of {whole}"
     return f"{scale} y, {axis}, {smoothing}, {shown}"

@@ -12,18 +12,18 @@ from textual.app import RenderResult
 from textual.timer import Timer
 from textual_plotext import PlotextPlot
 
+from tui.widgets.axis_ticks import x_ticks, y_ticks
 from tui.widgets.plot_lines import (
     CURSOR_COLOUR,
     GHOST_COLOUR,
     Curve,
     Line,
     PlotView,
+    absent,
     curve_lines,
     first_shown,
     readout,
     x_extent,
-    x_ticks,
-    y_ticks,
 )
 
 PLOT_SECONDS = 1.0
@@ -91,23 +91,25 @@ class LossPlot(PlotextPlot):
             self.painted = 0.0
 
     def lines(self) -> tuple[list[Line], float, tuple[float, float]]:
-        """What the figure draws, the first iteration shown and the x range."""
-        first_iter = first_shown(self.curves, self.view)
+        """What the figure draws, the first x shown (iteration or seconds) and the x range."""
+        start = first_shown(self.curves, self.view)
         columns = max(8, self.size.width)
         lines = [line for curve in self.curves
-                 for line in curve_lines(curve, self.view, columns, first_iter)]  # fmt: skip
-        extent = x_extent(self.curves, self.view, first_iter)
-        return [line for line in lines if len(line.x)], first_iter, extent
+                 for line in curve_lines(curve, self.view, columns, start)]  # fmt: skip
+        extent = x_extent(self.curves, self.view, start)
+        return [line for line in lines if len(line.x)], start, extent
 
-    def readout(
-        self, lines: list[Line], first_iter: float, extent: tuple[float, float]
-    ) -> list[Text]:
+    def absent(self) -> list[str]:
+        """The trainers (labelled curves) with no point in the x range shown."""
+        return absent(self.curves, self.view, first_shown(self.curves, self.view))
+
+    def readout(self, lines: list[Line], start: float, extent: tuple[float, float]) -> list[Text]:
         """Each live curve's iteration and loss at the cursor, in its colour, as many as leave
         the figure 3 rows (none without a cursor)."""
         if self.view.cursor is None or not lines:
             return []
         at = cursor_x(extent, self.view.cursor)
-        texts = [(readout(curve, self.view, first_iter, at), curve.colour)
+        texts = [(readout(curve, self.view, start, at), curve.colour)
                  for curve in self.curves if curve.colour != GHOST_COLOUR]  # fmt: skip
         return [Text(text, style=f"rgb{colour}", no_wrap=True, overflow="ellipsis")
                 for text, colour in texts if text][: max(0, self.size.height - 3)]  # fmt: skip
@@ -122,7 +124,7 @@ class LossPlot(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         if height >= 14:  # below that the rows are worth more to the curve
-            plt.xlabel("seconds" if view.by_time else "iteration")
+            plt.xlabel("wall time" if view.by_time else "iteration")
         if not lines:  # plotext's log scale fails on an empty figure
             return
         plt.yscale("log" if view.log_scale else "linear")
@@ -155,8 +157,8 @@ class LossPlot(PlotextPlot):
 
         Sized and themed as textual-plotext's own render() does, for the rows left.
         """
-        lines, first_iter, extent = self.lines()
-        readout_lines = self.readout(lines, first_iter, extent)
+        lines, start, extent = self.lines()
+        readout_lines = self.readout(lines, start, extent)
         width, height = self.size.width, self.size.height - len(readout_lines)
         self.replot(lines, extent, height)
         self.plt.plotsize(width, height)

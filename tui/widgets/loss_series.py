@@ -116,9 +116,30 @@ class LossSeries:
         first = max(0, math.ceil(first_iter / self.stride))
         if self.count - first > self.recent_size:
             points = self.stored()
-            keep = points.iters >= first_iter
-            return StoredPoints(*(getattr(points, name)[keep] for name in POINT_FIELDS))
+            return kept(points, points.iters >= first_iter)
         index = np.arange(first, self.count)
         slots = index % self.recent_size
         values = self.recent[slots]
         return StoredPoints(index * self.stride, self.recent_times[slots], values, values, values)
+
+    def since_time(self, seconds: float) -> StoredPoints:
+        """The points reached at `seconds` or later, as since() gives them."""
+        stored = self.stored()
+        later = np.flatnonzero(stored.times >= seconds)
+        # the bucket before the first that begins later may hold later values one by one
+        first = stored.iters[later[0] - 1] if len(later) and later[0] else 0
+        points = self.since(first) if len(later) else self.since(self.count * self.stride)
+        return kept(points, points.times >= seconds)
+
+    def last_time(self) -> float:
+        """When the latest value was reached, in seconds; NaN before any (or without times)."""
+        return (
+            float(self.recent_times[(self.count - 1) % self.recent_size])
+            if self.count
+            else math.nan
+        )
+
+
+def kept(points: StoredPoints, keep: np.ndarray) -> StoredPoints:
+    """The points where `keep` holds."""
+    return StoredPoints(*(getattr(points, name)[keep] for name in POINT_FIELDS))

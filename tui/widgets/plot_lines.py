@@ -1,19 +1,20 @@
-"""Provides what a plot draws: the view settings, each curve's lines, ticks and the cursor."""
+"""Provides what a plot draws: the view settings, the x range shown, each curve's lines and the
+cursor's readout."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine.history import debiased_ema
+from tui.widgets.axis_ticks import seconds_label
 from tui.widgets.loss_series import LossSeries, StoredPoints
 
 Colour = tuple[int, int, int]
 SMOOTHING_STEPS = (0.0, 0.6, 0.9, 0.99)  # what s cycles through
-SPANS = (1.0, 0.1, 0.01)  # what z cycles through: all, the last 10%, the last 1% of iterations
+SPANS = (1.0, 0.1, 0.01)  # what z cycles through: all, the last 10%, the last 1% of the x range
 CURSOR_STEP = 0.02  # of the shown x range, per , or .
 CURSOR_COLOUR: Colour = (150, 150, 150)
 TRAINER_COLOURS: dict[str, Colour] = {"numpy": (86, 182, 194), "torch-manual": (229, 152, 75),
@@ -53,67 +54,6 @@ class Line:
     label: str
 
 
-def y_ticks(low: float, high: float, log: bool, count: int) -> tuple[list[float], list[str]]:
-    """Short tick labels between low and high: powers of ten on a log scale spanning decades,
-    else 3 significant digits (a linear scale, or a log one zoomed within a decade or two).
-
-    plotext scales the axis to the data and prints a tick outside it on the x labels' row.
-    """
-    count = max(2, count)
-    if high <= low:
-        return [low], [short_number(low)]
-    first, last = (math.floor(math.log10(low)), math.ceil(math.log10(high))) if log else (0, 0)
-    if last - first <= 2:
-        spaced = np.geomspace if log else np.linspace
-        ticks = spaced(low, high, count).tolist()
-        return ticks, distinct_labels(ticks, short_number)
-    inside = [power for power in range(first, last + 1) if low <= 10.0**power <= high]  # >= 2
-    powers = sorted({round(power) for power in np.linspace(inside[0], inside[-1], count)})
-    return [10.0**power for power in powers], [f"1e{power}" for power in powers]
-
-
-def short_number(value: float, digits: int = 3) -> str:
-    """2250.0 -> '2.25e3', 179.4 -> '179', 0.00012 -> '1.2e-4'."""
-    text = f"{value:.{digits}g}"
-    return text.replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
-
-
-def distinct_labels(ticks: list[float], label: Callable[[float, int], str]) -> list[str]:
-    """The ticks labelled with 3 significant digits, or more where that makes two alike."""
-    for digits in range(3, 8):
-        labels = [label(tick, digits) for tick in ticks]
-        if len(set(labels)) == len(labels):
-            break
-    return labels
-
-
-def x_ticks(
-    first: float, last: float, count: int, seconds: bool = False
-) -> tuple[list[float], list[str]]:
-    """Iterations (1.5k, 2M) or seconds (12s, 3.5m) from the first to the last, compactly."""
-    ticks = np.linspace(first, last, max(2, count)).tolist()
-    if seconds:
-        return ticks, [seconds_label(tick) for tick in ticks]
-    whole = sorted({round(tick) for tick in ticks})
-    return [float(tick) for tick in whole], distinct_labels(whole, compact_number)
-
-
-def compact_number(value: float, digits: int = 3) -> str:
-    """12 -> '12', 1500 -> '1.5k', 2_000_000 -> '2M' (with more digits, 164_321 -> '164.3k')."""
-    for size, suffix in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
-        if abs(value) >= size:
-            return f"{value / size:.{digits}g}{suffix}"
-    return str(int(value))
-
-
-def seconds_label(seconds: float) -> str:
-    """0.25 -> '0.25s', 90 -> '1.5m', 7200 -> '2h'."""
-    for size, suffix in ((3600, "h"), (60, "m")):
-        if seconds >= 2 * size:
-            return f"{seconds / size:.2g}{suffix}"
-    return f"{seconds:.2g}s"
-
-
 def group_starts(count: int, columns: int) -> np.ndarray:
     """Where each of about `columns` groups of `count` points begins."""
     groups = max(1, min(columns, count))
@@ -121,22 +61,38 @@ def group_starts(count: int, columns: int) -> np.ndarray:
 
 
 def first_shown(curves: list[Curve], view: PlotView) -> float:
-    """The first iteration shown: 0, or where the last `view.span` of the longest run begins."""
-    extent = max((curve.series.count * curve.series.stride for curve in curves), default=0)
-    return (1.0 - view.span) * extent
+    """The first x shown: 0, or where the last `view.span` of the longest run begins, in
+    iterations, or in seconds by wall time (every trainer alike: the same x range for all)."""
+    if view.by_time:
+        ends = [curve.series.last_time() for curve in curves]
+    else:
+        ends = [curve.series.count * curve.series.stride for curve in curves]
+    return (1.0 - view.span) * max((end for end in ends if math.isfinite(end)), default=0.0)
 
 
-def shown_points(
-    curve: Curve, view: PlotView, first_iter: float
+def points_from(
+    series: LossSeries, view: PlotView, start: float
 ) -> tuple[np.ndarray, StoredPoints]:
-    """The points shown from first_iter on, and their x (iteration or seconds)."""
-    points = curve.series.stored() if first_iter <= 0 else curve.series.since(first_iter)
+    """The points from x = start on, each value where the latest still hold them, and their x
+    (iteration, or seconds by wall time)."""
+    if view.by_time:
+        points = series.since_time(start)
+        return points.times, points
+    points = series.since(start)
+    return points.iters.astype(np.float64), points
+
+
+def shown_points(curve: Curve, view: PlotView, start: float) -> tuple[np.ndarray, StoredPoints]:
+    """The points shown from x = start on (all of them from 0), and their x."""
+    if start > 0:
+        return points_from(curve.series, view, start)
+    points = curve.series.stored()
     return (points.times if view.by_time else points.iters.astype(np.float64)), points
 
 
-def curve_lines(curve: Curve, view: PlotView, columns: int, first_iter: float = 0.0) -> list[Line]:
+def curve_lines(curve: Curve, view: PlotView, columns: int, start: float = 0.0) -> list[Line]:
     """A curve as lines: its min/max envelope, and with smoothing its EMA over the raw, faint."""
-    x, points = shown_points(curve, view, first_iter)
+    x, points = shown_points(curve, view, start)
     if not len(points.mean):
         return []
     starts = group_starts(len(x), columns)
@@ -169,19 +125,24 @@ def _drawable(line: Line, view: PlotView) -> Line:
     return Line(line.x[keep], line.y[keep], line.colour, line.label)
 
 
-def x_extent(curves: list[Curve], view: PlotView, first_iter: float) -> tuple[float, float]:
+def x_extent(curves: list[Curve], view: PlotView, start: float) -> tuple[float, float]:
     """The first and last x of the points shown (the lines, thinned, may end a little short)."""
-    xs = [shown_points(curve, view, first_iter)[0] for curve in curves]
+    xs = [shown_points(curve, view, start)[0] for curve in curves]
     x = np.concatenate(xs)
     x = x[np.isfinite(x)]
     return (float(x.min()), float(x.max())) if len(x) else (0.0, 0.0)
 
 
-def readout(curve: Curve, view: PlotView, first_iter: float, at: float) -> str:
+def absent(curves: list[Curve], view: PlotView, start: float) -> list[str]:
+    """The labelled curves with no point shown from x = start on."""
+    return [curve.label for curve in curves
+            if curve.label and not len(shown_points(curve, view, start)[0])]  # fmt: skip
+
+
+def readout(curve: Curve, view: PlotView, start: float, at: float) -> str:
     """The curve's iteration and loss at x = `at` (the last point at or before it): smoothed and
     raw with smoothing on, else the loss; "" where it has no point."""
-    points = curve.series.since(first_iter)  # each value, where the latest still hold them
-    x = points.times if view.by_time else points.iters.astype(np.float64)
+    x, points = points_from(curve.series, view, start)
     slack = 1e-9 * max(1.0, abs(at))  # the cursor at the last point may land a rounding short
     index = int(np.searchsorted(x, at + slack, side="right")) - 1
     if index < 0:

@@ -11,8 +11,9 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from engine.sweep.spec import AXES
+from tui.widgets.axis_ticks import short_number, y_ticks
 from tui.widgets.family import Family
-from tui.widgets.plot_lines import TRAINER_COLOURS, faint, short_number, y_ticks
+from tui.widgets.plot_lines import TRAINER_COLOURS, faint
 
 FLAGS = {record: flag for flag, record in AXES.items()}  # lr, init_scale -> init-scale, seed
 DIVERGED_MARK, BEST_MARK = "x", "*"

@@ -12,6 +12,7 @@ from engine.config import TrainerSpec
 from engine.events import FamilyPoints, LossPoints, Member, TrainerEnded, TrainerPaused
 from engine.history import LossLog
 from engine.replay import final_loss
+from tui.widgets.axis_ticks import clock
 from tui.widgets.bordered import BorderedPanel
 from tui.widgets.family import Family
 from tui.widgets.loss_plot import LossPlot
@@ -266,10 +267,3 @@ class TrainerPanel(BorderedPanel, can_focus=True):
         parts = [f"{self.state} after {self.done}/{self.iters} iterations", self.message,
                  self.details or ("no traceback" if self.state == "failed" else "")]  # fmt: skip
         return "\n\n".join(part for part in parts if part)
-
-
-def clock(seconds: float) -> str:
-    """65 -> '1:05', 7265 -> '2:01:05'."""
-    minutes, whole = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02}:{whole:02}" if hours else f"{minutes}:{whole:02}"
