@@ -222,3 +222,11 @@ async def test_the_app_keeps_a_run_log(tmp_path) -> None:  # type: ignore[no-unt
     ]
     assert {r["trainer"] for r in records if r.get("event") == "done"} == {"numpy", "torch-manual"}
     assert json.loads((run_log.path / "config.json").read_text())["iters"] == 30
+
+
+async def test_a_panel_with_no_loss_yet_shows_a_dash_not_nan() -> None:
+    app = small_app(autostart=False, trainers=("numpy",))
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: "loss - · 0 it/s · 0.0s" in screen_text(app))
+        assert "nan" not in screen_text(app)
+        await pilot.press("q")

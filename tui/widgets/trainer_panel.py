@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from textual.app import ComposeResult
@@ -260,7 +261,8 @@ class TrainerPanel(BorderedPanel, can_focus=True):
             return "\n".join(self.message.splitlines()[-MESSAGE_LINES:])
         notice = f" · {self.notice}" if self.notice else ""
         best = "" if self.family is None else "best "
-        return f"{best}loss {self.loss:.4g} · {self.rate:.0f} it/s · {self.elapsed:.1f}s{notice}"
+        loss = "-" if math.isnan(self.loss) else f"{self.loss:.4g}"  # none yet: starting
+        return f"{best}loss {loss} · {self.rate:.0f} it/s · {self.elapsed:.1f}s{notice}"
 
     def details_text(self) -> str:
         """What `i` shows: the state, how the trainer ended and the traceback, if any."""
