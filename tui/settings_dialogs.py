@@ -19,6 +19,7 @@ from tui.screens.controls import ControlsScreen
 from tui.screens.devices import DeviceScreen, list_devices_apart
 from tui.screens.help import HelpScreen
 from tui.screens.kept import KeptScreen, build_kept
+from tui.widgets.dashboard import Dashboard
 
 
 class SettingsDialogs(App[int]):
@@ -26,6 +27,7 @@ class SettingsDialogs(App[int]):
 
     config: RunConfig
     keymap: dict[str, str]
+    dashboard: Dashboard
     # listed by a child process when first asked for: it imports torch, seconds of CPU that the
     # trainers would lose at start-up
     devices: list[DeviceInfo] | None = None
@@ -58,7 +60,12 @@ class SettingsDialogs(App[int]):
             return
         names = changed_trainers(self.config, config)
         self.start_trainers(names, config)
-        said = f"restarting {', '.join(names)}" if names else "nothing changed: all run on"
+        going = any(panel.active for panel in self.dashboard.panels())
+        said = (
+            f"restarting {', '.join(names)}"
+            if names
+            else "nothing changed" + ": all run on" * going
+        )
         self.notify(f"applied; {said}", timeout=3)
 
     def action_devices(self) -> None:

@@ -153,3 +153,14 @@ async def test_the_screen_answers_while_a_trainer_takes_long_to_stop(monkeypatch
         assert not trainers[0].is_alive()
         assert len([t for t in threading.enumerate() if t.name == "trainer-numpy"]) == 1
         await pilot.press("q")
+
+
+async def test_apply_without_a_change_once_every_trainer_ended_says_only_that() -> None:
+    app = small_app(iters=30, trainers=SGD)
+    shown = notifications(app)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: not any(p.active for p in panels(app).values()))
+        await apply_controls(pilot, app)
+        await wait_until(pilot, lambda: any("nothing changed" in text for text in shown))
+        assert shown[-1] == "applied; nothing changed"  # not "all run on": none runs
+        await pilot.press("q")
