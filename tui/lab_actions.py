@@ -59,7 +59,9 @@ class LabActions(App[int]):
         self.push_screen(CodeScreen(self.config.trainers))
 
     def action_export(self) -> None:
-        folder = self.run_log.path if self.run_log is not None else Path.cwd()
+        # beside the run's own log: this run's, or in a replay the past run's; else here
+        log = self.run_log.path if self.run_log is not None else None
+        folder = log or (self.replay.path if self.replay is not None else Path.cwd())
         logs = {
             name: log for panel in self.dashboard.panels() for name, log in panel.logs().items()
         }

@@ -108,8 +108,10 @@ async def test_the_command_line_shown_reproduces_the_run() -> None:
         await pilot.press("escape", "q")
 
 
-async def test_replay_shows_the_logged_run_and_trains_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_replay_shows_the_logged_run_and_trains_nothing(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     run_log = await finished_run(tmp_path, iters=45, trainers=("numpy", "torch-manual"))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # w writes beside the replayed run, not here
     past = load_run(run_log.path)
     app = MlpApp(past.config, replay=past)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -123,6 +125,9 @@ async def test_replay_shows_the_logged_run_and_trains_nothing(tmp_path) -> None:
         await pilot.press("space", "r")
         assert not app.runner.workers  # nothing trains
         assert all(p.state == "done" for p in panels(app).values())
+        await pilot.press("w")
+        await wait_until(pilot, lambda: any(run_log.path.glob("losses-*.csv")))
+        assert not any((tmp_path / "elsewhere").iterdir())
         await pilot.press("q")
     ghost_app = small_app(iters=10**6, trainers=("numpy", "torch-manual"), autostart=False)
     ghost_app.compare = past
