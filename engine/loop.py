@@ -98,14 +98,22 @@ class Gate:
         return self.take_weights_request() or when == WEIGHTS_ALWAYS or finished
 
     def wait_turn(
-        self, on_hold: Callable[[], bool], on_weights: Callable[[], None] = lambda: None
+        self,
+        on_hold: Callable[[], bool],
+        on_weights: Callable[[], None] = lambda: None,
+        first: bool = False,
     ) -> bool:
         """Blocks until the next iteration may run; False when the loop must stop.
 
         Args:
             on_hold: called once when the loop starts waiting, paused; False ends the loop.
             on_weights: called when weights were asked for, between iterations or while paused.
+            first: the run's first iteration, taken even when paused (as the single step let
+                through, if one was), so a run paused as it starts shows its first loss.
         """
+        if first and not self.stopped:
+            self._steps.acquire(False)
+            return True
         held = False
         while not self.stopped:
             if self.take_weights_request():
@@ -229,7 +237,7 @@ def train(
 
     try:
         while done < iters:
-            if not gate.wait_turn(hold, send_weights):
+            if not gate.wait_turn(hold, send_weights, first=done == 0):
                 break
             count = many if steps and not gate.paused and iters - done >= many else 1
             result = steps(count) if count > 1 else trainer.step()

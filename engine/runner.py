@@ -61,8 +61,12 @@ class Runner:
         self.workers: dict[str, ThreadWorker | ProcessWorker] = {}
         self.starts = 0  # numbers each start, so late events of a replaced run can be told apart
         self.closed = False
+        self.held: set[str] = set()  # paused by the user: a run of one starts held as well
         # start and stop may be called from several threads (the app's workers, its unmount)
         self._lock = threading.RLock()
+        # held and the gates change together; taken only for moments, so a pause never waits
+        # for a start that waits for a trainer to stop
+        self._holding = threading.Lock()
         if mode == "process":
             prepare_processes()  # now, before a UI may replace stderr (spawning fails after)
 
@@ -70,7 +74,8 @@ class Runner:
         """(Re)starts the named trainers, or all chosen ones, from iteration 0.
 
         Each named trainer's previous run is stopped and has reported its end before a
-        TrainerStarted event announces the new one. An empty list starts nothing.
+        TrainerStarted event announces the new one. A held trainer's new run holds after its
+        first iteration. An empty list starts nothing.
         """
         with self._lock:
             if self.closed:
@@ -93,7 +98,10 @@ class Runner:
                 name: worker_class(self.config, self.config.spec(name), start, emit)
                 for name in names
             }
-            self.workers.update(fresh)
+            with self._holding:  # a pause asked for now holds the new runs too
+                self.workers.update(fresh)
+                for name in self.held.intersection(fresh):
+                    fresh[name].gate.pause()
             threads = max(1, usable_cores() // max(1, len(self.running())))
             uses_torch = bool(self.config.torch_trainers)
             if self.mode == "thread":
@@ -123,19 +131,25 @@ class Runner:
         return [worker.gate for worker in chosen.values()]
 
     def pause(self, names: Iterable[str] | None = None) -> None:
-        """Holds the named trainers (all when None) before their next iteration."""
-        for gate in self._gates(names):
-            gate.pause()
+        """Holds the named trainers (all when None) before their next iteration, and any run of
+        them started later, until they are resumed."""
+        self._hold(names, True, Gate.pause)
 
     def resume(self, names: Iterable[str] | None = None) -> None:
         """Lets paused trainers run on."""
-        for gate in self._gates(names):
-            gate.resume()
+        self._hold(names, False, Gate.resume)
 
     def step(self, names: Iterable[str] | None = None) -> None:
         """Pauses the trainers and lets each through exactly one more iteration."""
-        for gate in self._gates(names):
-            gate.step()
+        self._hold(names, True, Gate.step)
+
+    def _hold(self, names: Iterable[str] | None, held: bool, act: Callable[[Gate], None]) -> None:
+        with self._holding:
+            names = None if names is None else list(names)
+            chosen = set(self.config.trainers if names is None else names)
+            self.held = self.held | chosen if held else self.held - chosen
+            for gate in self._gates(names):
+                act(gate)
 
     def ask_weights(self, names: Iterable[str] | None = None) -> None:
         """Asks the trainers for their weights; each sends a Weights event before its next step."""

@@ -69,21 +69,33 @@ class TrainerControl:
     def start(self, names: Iterable[str], config: RunConfig) -> None:
         """(Re)starts the named trainers from iteration 0 with these settings.
 
-        Their panels say "stopping…" at once and clear when the trainer's TrainerStarted event
-        arrives. An empty list starts nothing but makes these the runner's settings.
+        Their panels say "stopping…" at once, then "starting…", and clear when the trainer's
+        TrainerStarted event arrives. An empty list starts nothing but makes these the runner's
+        settings.
         """
-        names = list(names)
-        for name in names:
-            self.dashboard.panel(name).mark_stopping()
-        self.in_turn(partial(self.runner.start, names, config), "could not start")
+        panels = [self.dashboard.panel(name) for name in names]
+        for panel in panels:
+            panel.mark_stopping(restart=True)
+
+        def not_started() -> None:
+            for panel in panels:
+                panel.start_failed()
+
+        job = partial(self.runner.start, [panel.trainer for panel in panels], config)
+        self.in_turn(job, "could not start", failed=not_started)
 
     def in_turn(
-        self, job: Callable[[], object], failure: str, then: Callable[[], object] | None = None
+        self,
+        job: Callable[[], object],
+        failure: str,
+        then: Callable[[], object] | None = None,
+        failed: Callable[[], object] | None = None,
     ) -> None:
         """Runs a runner job in the jobs' thread, after those asked for before it.
 
         Args:
             then: called on the event loop once the job has ended, failed or not.
+            failed: called on the event loop if the job failed, before `then`.
         """
         try:
             future = self.jobs.submit(job)
@@ -95,16 +107,22 @@ class TrainerControl:
                 await asyncio.wrap_future(future)
             except Exception as error:
                 self.app.notify(f"{failure}: {describe(error)}", severity="error", timeout=8)
+                if failed is not None:
+                    failed()
             if then is not None:
                 then()
 
         self.app.run_worker(wait_for_job(), group="runner", exit_on_error=False)
 
     def toggle_pause(self, panels: list[TrainerPanel]) -> None:
-        """Pauses the given trainers, or resumes them when every one is already paused."""
+        """Pauses the given trainers, or resumes them when every one is already held.
+
+        Held is what the keys asked for, not what the panels show yet: a second space resumes
+        trainers still pausing, and a pause holds a run that is still being started.
+        """
         panels = [panel for panel in panels if panel.active]
         names = [panel.trainer for panel in panels]
-        if any(panel.state != "paused" for panel in panels):
+        if not self.runner.held.issuperset(names):
             self.runner.pause(names)
             for panel in panels:
                 panel.mark_pausing()

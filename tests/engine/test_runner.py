@@ -76,6 +76,21 @@ def test_pause_step_resume_and_stop(mode: str) -> None:
     assert not any(worker.thread.is_alive() for worker in runner.workers.values())
 
 
+def test_a_run_started_while_held_shows_its_first_loss_and_holds(mode: str) -> None:
+    config = small_config(iters=10**7, trainers=("numpy", "torch-manual"))
+    events = Events()
+    runner = Runner(config, events.queue.put, mode)
+    runner.pause()  # before the runs exist: they start held
+    runner.start()
+    events.wait_paused(config.trainers)
+    assert events.paused == {"numpy": 1, "torch-manual": 1}
+    runner.resume(["numpy"])
+    events.wait_for(lambda: events.iters["numpy"] > 10)
+    runner.stop()
+    events.wait_for(lambda: len(events.ended) == 2)
+    assert events.ended["torch-manual"].iters == 1 and events.iters["torch-manual"] == 1
+
+
 def test_stop_takes_effect_within_one_iteration() -> None:
     gate = Gate()
     reached, release = threading.Event(), threading.Event()

@@ -46,7 +46,7 @@ async def test_a_learning_rate_change_restarts_only_that_trainer() -> None:
         await type_into(pilot, app, "field-lr--numpy", "2e-6")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: "lr 2e-06" in str(numpy_panel.border_title))
-        await wait_until(pilot, lambda: numpy_panel.state == "running")  # the new run
+        await wait_until(pilot, lambda: (numpy_panel.state, numpy_panel.done) == ("paused", 1))
         assert (torch_panel.state, torch_panel.done) == ("paused", held_at)
         await pilot.press("q")
 

@@ -59,8 +59,10 @@ async def test_restart_begins_again_from_iteration_0() -> None:
         await wait_until(pilot, lambda: panel.done > 1000)
         await pilot.press("space")
         await wait_until(pilot, lambda: panel.state == "paused")
-        await pilot.press("r")
-        await wait_until(pilot, lambda: panel.state == "running")  # paused → stopped → started
+        await pilot.press("r")  # restarted while paused: its first loss, and it holds
+        await wait_until(pilot, lambda: (panel.state, panel.done) == ("paused", 1))
+        await pilot.press("space")
+        await wait_until(pilot, lambda: panel.done > 100)
         await pilot.press("space")
         await wait_until(pilot, lambda: panel.state == "paused")
         # the plot holds the new run only, counted from iteration 0

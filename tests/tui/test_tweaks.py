@@ -60,8 +60,9 @@ async def test_a_new_optimizer_restarts_torch_optim_alone() -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         at = await paused_app(pilot, app)
         await apply_controls(pilot, app, optimizer="sgd")
-        await wait_until(pilot, lambda: panels(app)["torch-optim"].state == "running")
         assert any("restarting torch-optim" in text for text in shown)
+        optim = panels(app)["torch-optim"]  # held as the others: its first loss, paused
+        await wait_until(pilot, lambda: (optim.state, optim.done) == ("paused", 1))
         assert held(app)["numpy"] == ("paused", at["numpy"])
         assert held(app)["torch-manual"] == ("paused", at["torch-manual"])
         await pilot.press("q")
@@ -112,7 +113,11 @@ async def test_every_key_in_turn_never_ends_the_app(tmp_path, monkeypatch) -> No
             while app.screen is not app.screen_stack[0]:
                 await pilot.press("escape")
             assert app.is_running, f"{key} ended the app"
-        await pilot.press("r")  # whatever state the keys left them in, the trainers still run
+        await pilot.press("r")  # whatever state the keys left them in, the trainers restart
+        states = {"running", "paused"}
+        await wait_until(pilot, lambda: all(p.state in states for p in panels(app).values()))
+        all_held = all(p.state == "paused" for p in panels(app).values())
+        await pilot.press(*["space"] * (1 if all_held else 2))  # and space runs them all
         await wait_until(pilot, lambda: all(p.state == "running" for p in panels(app).values()))
         await pilot.press("q")
 

@@ -55,6 +55,7 @@ class TrainerPanel(BorderedPanel, can_focus=True):
         self.ghost: Curve | None = None  # a past run's curve, drawn faintly behind
         self.family: Family | None = None  # a sweep's members
         self.drawn: tuple[int | None, tuple[int, ...]] = (None, ())  # a family's best, drawn
+        self.restarts = 0  # restarts asked for whose new run has not started yet
         self.restart(spec, iters, run_device, members)
 
     def compose(self) -> ComposeResult:
@@ -73,6 +74,7 @@ class TrainerPanel(BorderedPanel, can_focus=True):
     ) -> None:
         """Clears the panel for a fresh run of its trainer (the others may run on run_device),
         a sweep's when members are given."""
+        self.restarts = max(0, self.restarts - 1)
         self.spec, self.iters = spec, iters
         self.family = Family(members, self.loss_log.every) if members else None
         self.set_run_device(run_device)
@@ -161,7 +163,12 @@ class TrainerPanel(BorderedPanel, can_focus=True):
         self.repaint_text()
 
     def take_ended(self, event: TrainerEnded) -> None:
-        """The trainer ended: done, diverged, failed or stopped (shown at once)."""
+        """The trainer ended: done, diverged, failed or stopped (shown at once); with a restart
+        on its way, the panel says it is starting."""
+        if self.restarts:
+            self.state, self.changed = "starting", True
+            self.repaint_text()
+            return
         self.state, self.message, self.changed = event.status, event.message, True
         self.done, self.details = event.iters, event.details
         if self.family is not None:
@@ -169,15 +176,25 @@ class TrainerPanel(BorderedPanel, can_focus=True):
         self.repaint_text()
 
     def mark_pausing(self) -> None:
-        """The user asked for a pause; shown at once, until the trainer confirms it holds."""
-        if self.state in ("starting", "running"):
+        """The user asked for a pause; shown at once, until the trainer confirms it holds (a
+        run still to be started says so when it is)."""
+        if self.state in ("starting", "running") and not self.restarts:
             self.state, self.changed = "pausing", True
             self.repaint_text()
 
-    def mark_stopping(self) -> None:
-        """A restart or quit was asked for; shown at once, until the trainer has stopped."""
-        if self.active:
-            self.state, self.changed = "stopping", True
+    def mark_stopping(self, restart: bool = False) -> None:
+        """A restart or quit was asked for; shown at once, until the trainer has stopped (a
+        trainer that has ended already is starting at once)."""
+        self.restarts += restart
+        if self.active or restart:
+            self.state, self.changed = "stopping" if self.active else "starting", True
+            self.repaint_text()
+
+    def start_failed(self) -> None:
+        """A restart asked for could not start (the app says why): the trainer stays stopped."""
+        self.restarts = max(0, self.restarts - 1)
+        if not self.restarts and self.state in ("stopping", "starting"):
+            self.state, self.changed = "stopped", True
             self.repaint_text()
 
     def mark_running(self) -> None:
