@@ -170,7 +170,7 @@ class MlpApp(LabActions, SettingsDialogs):
         self.control.toggle_pause([self.focused_panel("p pauses or resumes its trainer")])
 
     def action_step(self) -> None:
-        self.runner.step()
+        self.control.step()
 
     def action_restart(self) -> None:
         self.start_trainers(self.config.trainers)

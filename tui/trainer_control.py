@@ -25,6 +25,8 @@ from engine.runner import Runner
 from tui.widgets.dashboard import Dashboard
 from tui.widgets.trainer_panel import TrainerPanel
 
+NOTHING_RUNS = "no trainer is running: r restarts them all, R the focused one"
+
 
 class TrainerControl:
     """Drives the runner for the app; the panels show each request at once.
@@ -122,7 +124,9 @@ class TrainerControl:
         """
         panels = [panel for panel in panels if panel.active]
         names = [panel.trainer for panel in panels]
-        if not self.runner.held.issuperset(names):
+        if not panels:
+            self.app.notify(NOTHING_RUNS, timeout=3)
+        elif not self.runner.held.issuperset(names):
             self.runner.pause(names)
             for panel in panels:
                 panel.mark_pausing()
@@ -130,6 +134,13 @@ class TrainerControl:
             self.runner.resume(names)
             for panel in panels:
                 panel.mark_running()
+
+    def step(self) -> None:
+        """Every running trainer one more iteration, then held (n)."""
+        if not any(panel.active for panel in self.dashboard.panels()):
+            self.app.notify(NOTHING_RUNS, timeout=3)
+            return
+        self.runner.step()
 
     def quit(self) -> None:
         """Stops every trainer in a worker, then exits once their last events are handled.

@@ -8,7 +8,15 @@ import threading
 
 import pytest
 
-from tests.tui.conftest import finished_run, panels, screen_text, small_app, wait_until
+from tests.tui.conftest import (
+    finished_run,
+    notifications,
+    panels,
+    screen_text,
+    small_app,
+    wait_until,
+)
+from tui.trainer_control import NOTHING_RUNS
 from tui.widgets.loss_plot import LossPlot
 
 
@@ -231,4 +239,15 @@ async def test_a_panel_with_no_loss_yet_shows_a_dash_not_nan() -> None:
     async with app.run_test() as pilot:
         await wait_until(pilot, lambda: "loss - · 0 it/s · 0.0s" in screen_text(app))
         assert "nan" not in screen_text(app)
+        await pilot.press("q")
+
+
+async def test_space_and_n_once_every_trainer_ended_say_how_to_go_on() -> None:
+    app = small_app(iters=20, trainers=("numpy",))
+    shown = notifications(app)
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: panels(app)["numpy"].state == "done")
+        await pilot.press("space", "n")
+        await wait_until(pilot, lambda: len(shown) >= 2)
+        assert shown == [NOTHING_RUNS] * 2 and panels(app)["numpy"].state == "done"
         await pilot.press("q")
