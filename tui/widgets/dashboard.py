@@ -17,6 +17,7 @@ from tui.widgets.equivalence_panel import EquivalencePanel
 from tui.widgets.family import Family
 from tui.widgets.loss_plot import LossPlot
 from tui.widgets.loss_series import LossSeries
+from tui.widgets.panel_text import ALARMS
 from tui.widgets.plot_lines import (
     CURSOR_STEP,
     GHOST_COLOUR,
@@ -25,7 +26,7 @@ from tui.widgets.plot_lines import (
     Curve,
     PlotView,
 )
-from tui.widgets.trainer_panel import ALARMS, TrainerPanel
+from tui.widgets.trainer_panel import TrainerPanel
 
 
 class Dashboard(Vertical):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from textual.app import ComposeResult
@@ -13,11 +12,11 @@ from engine.config import TrainerSpec
 from engine.events import FamilyPoints, LossPoints, Member, TrainerEnded, TrainerPaused
 from engine.history import LossLog
 from engine.replay import final_loss
-from tui.widgets.axis_ticks import clock
 from tui.widgets.bordered import BorderedPanel
 from tui.widgets.family import Family
 from tui.widgets.loss_plot import LossPlot
 from tui.widgets.loss_series import LossSeries
+from tui.widgets.panel_text import ALARMS, PanelText
 from tui.widgets.plot_lines import GHOST_COLOUR, TRAINER_COLOURS, Curve
 
 # A state's colour goes in the subtitle's markup: changing a CSS class would restyle the whole
@@ -27,13 +26,10 @@ STATE_COLOURS = {"starting": "$text-muted", "stopping": "$warning", "running": "
                  "paused": "$warning", "done": "$primary", "diverged": "$error",
                  "failed": "$error", "stopped": "$text-muted",
                  "unfinished": "$text-muted"}  # fmt: skip
-ALARMS = ("diverged", "failed")  # these also redden the border, through a class
 WAITING = ("starting", "stopping", "pausing")  # asked for, not yet confirmed by the trainer
-MESSAGE_LINES = 3  # of a failure's message, in the panel; `i` shows all of it
-ETA_MAX_HOURS = 100  # app.tcss: #eta's fixed width holds "eta 99:59:59"; beyond, "eta >100 h"
 
 
-class TrainerPanel(BorderedPanel, can_focus=True):
+class TrainerPanel(PanelText, BorderedPanel, can_focus=True):
     """Shows one trainer; the app feeds it engine events and asks it to repaint on a timer."""
 
     def __init__(
@@ -239,7 +235,7 @@ class TrainerPanel(BorderedPanel, can_focus=True):
         colour = STATE_COLOURS[self.state]
         state = f"{self.state}…" if self.state in WAITING else self.state
         progress = f"{self.done}/{self.iters}"
-        family = self.family_summary(len(state) + 1 + len(progress))
+        family = self.family_summary(len(state) + 1 + len(progress), self.size.width)
         self.set_border_text(title, f"[{colour}]{state}[/] {progress}{family}")
         for state in ALARMS:
             self.set_class(self.state == state, f"-{state}")
@@ -251,38 +247,3 @@ class TrainerPanel(BorderedPanel, can_focus=True):
 
     def on_resize(self) -> None:
         self.changed = True  # a sweep's subtitle says as much as the new width holds
-
-    def family_summary(self, used: int) -> str:
-        """A sweep's members, best and divergences, in what the subtitle has left after `used`
-        characters (the best member alone in a narrow panel)."""
-        if self.family is None:
-            return ""
-        room = self.size.width - used - 9 if self.size.width else 200  # corners, spaces, " · "
-        summary = self.family.summary(room)
-        return f" · {summary}" if summary else ""
-
-    def eta_line(self) -> str:
-        """Time left at the trainer's last speed; '-' while it holds, nothing once it ended."""
-        if not self.active:
-            return ""
-        if self.state != "running" or self.rate <= 0:
-            return "eta -"
-        seconds = round((self.iters - self.done) / self.rate)
-        if seconds >= ETA_MAX_HOURS * 3600:
-            return f"eta >{ETA_MAX_HOURS} h"
-        return f"eta {clock(seconds)}"
-
-    def stats_line(self) -> str:
-        """Current loss, it/s and elapsed time, or why the trainer ended."""
-        if self.state in ("diverged", "failed"):
-            return "\n".join(self.message.splitlines()[-MESSAGE_LINES:])
-        notice = f" · {self.notice}" if self.notice else ""
-        best = "" if self.family is None else "best "
-        loss = "-" if math.isnan(self.loss) else f"{self.loss:.4g}"  # none yet: starting
-        return f"{best}loss {loss} · {self.rate:.0f} it/s · {self.elapsed:.1f}s{notice}"
-
-    def details_text(self) -> str:
-        """What `i` shows: the state, how the trainer ended and the traceback, if any."""
-        parts = [f"{self.state} after {self.done}/{self.iters} iterations", self.message,
-                 self.details or ("no traceback" if self.state == "failed" else "")]  # fmt: skip
-        return "\n\n".join(part for part in parts if part)
