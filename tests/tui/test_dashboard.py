@@ -251,3 +251,19 @@ async def test_space_and_n_once_every_trainer_ended_say_how_to_go_on() -> None:
         await wait_until(pilot, lambda: len(shown) >= 2)
         assert shown == [NOTHING_RUNS] * 2 and panels(app)["numpy"].state == "done"
         await pilot.press("q")
+
+
+@pytest.mark.parametrize(
+    ("size", "dtypes"), [((80, 24), 1), ((120, 36), 4)]
+)  # numpy · cpu · f64 fits
+async def test_each_title_keeps_its_lr_whole_in_a_narrow_panel(size, dtypes: int) -> None:  # type: ignore[no-untyped-def]
+    """The lr is what [ and ] change: at 80x24 the dtype and then the device give way to it."""
+    app = small_app(autostart=False)
+    lrs = {"numpy": "1e-06", "torch-manual": "1e-06", "torch-autograd": "1e-06",
+           "torch-optim": "0.0001"}  # fmt: skip
+    titles = re.compile(r"╭─ ([\w-]+) · .*?lr ([\d.e-]+) ─")
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: len(titles.findall(screen_text(app))) == 4)
+        assert dict(titles.findall(screen_text(app))) == lrs
+        assert len(re.findall(r" · f(32|64) · ", screen_text(app))) == dtypes
+        await pilot.press("q")

@@ -13,6 +13,17 @@ MESSAGE_LINES = 3  # of a failure's message, in the panel; `i` shows all of it
 ETA_MAX_HOURS = 100  # app.tcss: #eta's fixed width holds "eta 99:59:59"; beyond, "eta >100 h"
 
 
+def fit_title(parts: list[str], width: int) -> str:
+    """name · device · dtype · lr, as a border `width` wide holds it: without the dtype, then
+    without the device too, so the lr (what `[` and `]` change) stays whole."""
+    room = width - 6 if width else 200  # corners, and "─ " " ─" around the title
+    for dropped in ((), (2,), (1, 2)):
+        title = " · ".join(part for k, part in enumerate(parts) if k not in dropped)
+        if len(title) <= room:
+            break
+    return title
+
+
 class PanelText:
     """The panel's words, from its state."""
 

@@ -16,7 +16,7 @@ from tui.widgets.bordered import BorderedPanel
 from tui.widgets.family import Family
 from tui.widgets.loss_plot import LossPlot
 from tui.widgets.loss_series import LossSeries
-from tui.widgets.panel_text import ALARMS, PanelText
+from tui.widgets.panel_text import ALARMS, PanelText, fit_title
 from tui.widgets.plot_lines import GHOST_COLOUR, TRAINER_COLOURS, Curve
 
 # A state's colour goes in the subtitle's markup: changing a CSS class would restyle the whole
@@ -227,11 +227,13 @@ class TrainerPanel(PanelText, BorderedPanel, can_focus=True):
             return
         self.changed = False
         where = "stays on cpu" if self.stays_on_cpu else self.spec.device
-        dtype = self.spec.dtype.replace("float", "f")
         graphs = " · graphs" if self.mode == "graphs" else ""
         swept = self.family is not None and "lr" in self.family.axes
         lr = "lr swept" if swept else f"lr {self.spec.lr:g}"
-        title = f"{self.trainer} · {where}{graphs} · {dtype} · {lr}"
+        title = fit_title(
+            [self.trainer, where + graphs, self.spec.dtype.replace("float", "f"), lr],
+            self.size.width,
+        )
         colour = STATE_COLOURS[self.state]
         state = f"{self.state}…" if self.state in WAITING else self.state
         progress = f"{self.done}/{self.iters}"
