@@ -76,7 +76,10 @@ class SettingsDialogs(App[int]):
         self.push_screen(devices, self.apply_device)
 
     def apply_device(self, device: str | None) -> None:
-        if device is None or device == self.config.device:
+        if device is None:
+            return
+        if device == self.config.device:
+            self.notify(f"the torch trainers run on {device} already: nothing changed", timeout=3)
             return
         try:
             config = with_device(self.config.with_changes(device=device), running=self.config)

@@ -144,3 +144,21 @@ async def test_a_dialog_built_once_takes_a_theme_chosen_while_it_was_closed() ->
         light = app.screen.query_one("#controls").styles.background
         assert light != dark and light == app.current_theme.to_color_system().surface
         await pilot.press("escape", "q")
+
+
+async def test_typing_in_the_device_list_types_a_device_and_the_current_one_changes_nothing() -> (
+    None
+):
+    app = small_app(iters=10**6, trainers=("numpy", "torch-manual"))
+    shown = notifications(app)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.devices = [DeviceInfo("cpu", "CPU")]  # as if torch had listed them
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeviceScreen))
+        await pilot.press("c", "p", "u")  # the list has focus: the field takes them
+        assert app.screen.query_one("#device-typed", Input).value == "cpu"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(shown))
+        assert shown == ["the torch trainers run on cpu already: nothing changed"]
+        assert not isinstance(app.screen, DeviceScreen)
+        await pilot.press("q")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -75,6 +76,7 @@ class DeviceScreen(KeptScreen[str | None]):
                 placeholder="or type one: cpu, cuda, cuda:N, mps — then Enter",
                 id="device-typed",
                 compact=True,
+                select_on_focus=False,  # what on_key typed into it stays
             )
             yield Static("", id="device-error")
 
@@ -97,6 +99,16 @@ class DeviceScreen(KeptScreen[str | None]):
         has_cuda = any(device.id.startswith("cuda") for device in devices)
         note = "" if has_cuda else "No CUDA device was found."
         self.query_one("#device-note", Static).update(note)
+
+    def on_key(self, event: events.Key) -> None:
+        """A character typed while the list has focus goes into the field: `cuda:1` can be
+        typed at once, without tab first."""
+        typed = self.query_one("#device-typed", Input)
+        if event.is_printable and event.character and not typed.has_focus:
+            event.stop()
+            event.prevent_default()
+            typed.focus()
+            typed.insert_text_at_cursor(event.character)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.choose(event.option.id or "cpu")
