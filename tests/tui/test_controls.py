@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
@@ -162,3 +163,16 @@ async def test_typing_in_the_device_list_types_a_device_and_the_current_one_chan
         assert shown == ["the torch trainers run on cpu already: nothing changed"]
         assert not isinstance(app.screen, DeviceScreen)
         await pilot.press("q")
+
+
+async def test_keys_sent_together_after_tab_go_to_the_next_field() -> None:
+    """A terminal (or tmux send-keys, or a paste of keys) can hand `tab 5 5` to the app at once."""
+    app = small_app(autostart=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ControlsScreen))
+        for key, character in (("tab", "\t"), ("5", "5"), ("5", "5")):
+            app.post_message(events.Key(key, character))  # as the driver posts one read's keys
+        await wait_until(pilot, lambda: app.screen.query_one("#field-d_in", Input).value == "55")
+        assert app.screen.query_one("#field-n", Input).value == "8"
+        await pilot.press("escape", "q")

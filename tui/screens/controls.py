@@ -84,6 +84,10 @@ class ControlsScreen(KeptScreen[RunConfig | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "apply", "Apply"),
+        # At the app's level, before the keys after it are handed to the field that has focus:
+        # as a plain binding, "tab 5 5" arriving together typed 55 into the field left behind.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
     def __init__(self, config: RunConfig) -> None:
