@@ -120,27 +120,36 @@ class TrainerControl:
         """Pauses the given trainers, or resumes them when every one is already held.
 
         Held is what the keys asked for, not what the panels show yet: a second space resumes
-        trainers still pausing, and a pause holds a run that is still being started.
+        trainers still pausing, and a pause holds a run that is still being started. A resume
+        lets go of ended trainers too, so that their next run does not start held.
         """
-        panels = [panel for panel in panels if panel.active]
-        names = [panel.trainer for panel in panels]
-        if not panels:
-            self.app.notify(NOTHING_RUNS, timeout=3)
+        running = [panel for panel in panels if panel.active]
+        names = [panel.trainer for panel in running]
+        if not running:
+            self.app.notify(self.nothing_runs(panels), timeout=3)
         elif not self.runner.held.issuperset(names):
             self.runner.pause(names)
-            for panel in panels:
+            for panel in running:
                 panel.mark_pausing()
         else:
-            self.runner.resume(names)
-            for panel in panels:
+            self.runner.resume([panel.trainer for panel in panels])
+            for panel in running:
                 panel.mark_running()
 
+    def nothing_runs(self, panels: list[TrainerPanel]) -> str:
+        """Why a pause or a step did nothing: every trainer has ended, or the focused one (p)."""
+        if len(panels) == 1 and len(self.dashboard.panels()) > 1:
+            return f"{panels[0].trainer} is not running: R restarts it"
+        return NOTHING_RUNS
+
     def step(self) -> None:
-        """Every running trainer one more iteration, then held (n)."""
-        if not any(panel.active for panel in self.dashboard.panels()):
-            self.app.notify(NOTHING_RUNS, timeout=3)
+        """Every running trainer one more iteration, then held (n); ended ones are left be."""
+        panels = self.dashboard.panels()
+        names = [panel.trainer for panel in panels if panel.active]
+        if not names:
+            self.app.notify(self.nothing_runs(panels), timeout=3)
             return
-        self.runner.step()
+        self.runner.step(names)
 
     def quit(self) -> None:
         """Stops every trainer in a worker, then exits once their last events are handled.

@@ -207,3 +207,37 @@ async def test_a_restart_that_cannot_start_leaves_the_panels_stopped(
         await wait_until(pilot, lambda: all(p.state == "stopped" for p in panels(app).values()))
         assert all(text.startswith("stopped") for text in subtitles(app).values())
         await pilot.press("q")
+
+
+async def test_n_and_space_leave_an_ended_trainer_free_and_p_on_it_says_so(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """n once held every trainer, ended ones too, and space let go of the running ones alone:
+    numpy's next run came up paused while the others ran."""
+    import engine.loop
+
+    real_build, failing = engine.loop.build_trainer, threading.Event()
+    failing.set()
+
+    def build(config, spec, start):  # type: ignore[no-untyped-def]
+        if spec.name == "numpy" and failing.is_set():
+            raise RuntimeError("no numpy this time")
+        return real_build(config, spec, start)
+
+    monkeypatch.setattr(engine.loop, "build_trainer", build)
+    app = small_app("thread", iters=10**7, trainers=("numpy", "torch-manual"))
+    shown = notifications(app)
+    async with app.run_test(size=(120, 36)) as pilot:
+        numpy, manual = panels(app)["numpy"], panels(app)["torch-manual"]
+        await wait_until(pilot, lambda: numpy.state == "failed" and manual.done > 5)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: manual.state == "paused")
+        await pilot.press("space")
+        await wait_until(pilot, lambda: manual.state == "running")
+        numpy.focus()
+        await pilot.press("p")
+        await wait_until(pilot, lambda: bool(shown))
+        assert shown == ["numpy is not running: R restarts it"]
+        failing.clear()
+        await pilot.press("r")
+        await wait_until(pilot, lambda: numpy.state == "running" and numpy.done > 5)
+        await wait_until(pilot, lambda: manual.state == "running" and manual.done > 5)
+        await pilot.press("q")
