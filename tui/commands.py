@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 
 from textual.binding import Binding, BindingType
@@ -97,6 +98,10 @@ def keymap(pairs: list[tuple[str, str]]) -> dict[str, str]:
 MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
 NAMED_KEYS = {key.value.rpartition("+")[2] for key in Keys}  # escape, f5, up, tab, ...
 NAMED_KEYS |= set(KEY_NAME_REPLACEMENTS.values())  # plus, minus, slash: what Textual calls them
+with contextlib.suppress(ImportError):  # the kitty protocol's keys (pause, menu, f25...)
+    from textual._keyboard_protocol import FUNCTIONAL_KEYS
+
+    NAMED_KEYS |= set(FUNCTIONAL_KEYS.values())
 
 
 def is_key(name: str) -> bool:

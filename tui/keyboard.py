@@ -96,6 +96,9 @@ def read_keys(
             if selector.select(held.wait()):
                 try:
                     raw = os.read(fileno, READ_BYTES)
+                except (BlockingIOError, InterruptedError):  # another reader was first: again
+                    time.sleep(POLL_SECONDS / 10)
+                    continue
                 except OSError:  # EIO: the terminal is gone (the output side tells the app)
                     raw = b""
                 if not raw:  # nothing more will come: end, so that the app's exit never waits

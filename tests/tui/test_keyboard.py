@@ -124,3 +124,19 @@ def test_the_loop_ends_when_the_terminal_is_gone_though_the_app_never_says_so(go
     loop.join(timeout=10)
     os.close(read_end)
     assert not loop.is_alive(), f"the input loop still reads a terminal that is gone ({gone})"
+
+
+def test_a_read_that_would_block_is_tried_again(
+    terminal: Terminal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """stdin left non-blocking, another reader first: the terminal is there, the loop goes on."""
+    real_read, blocked = os.read, []
+
+    def read(fd: int, size: int) -> bytes:
+        if not blocked:
+            blocked.append(fd)
+            raise BlockingIOError
+        return real_read(fd, size)
+
+    monkeypatch.setattr(os, "read", read)
+    assert keys_read(terminal, b"q", until=1) == ["q"] and blocked

@@ -43,7 +43,7 @@ def test_a_key_textual_does_not_name_is_bad_input(capsys, tmp_path, keys: str) -
 
 
 def test_keys_as_textual_names_them_are_taken(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    keys = "q,ctrl+q,f5,escape,space,plus,left_square_bracket,ctrl+shift+up,shift+tab,R"
+    keys = "q,ctrl+q,f5,escape,space,plus,left_square_bracket,ctrl+shift+up,shift+tab,R,pause,f25"
     code = main(["--headless", "--no-log", "--iters", "2", "--n", "4", "--d-in", "4", "--hidden",
                  "4", "--d-out", "2", "--trainers", "numpy", "--key", f"quit={keys}"])  # fmt: skip
     assert (code, capsys.readouterr().err) == (0, "")
