@@ -42,13 +42,19 @@ class PastRun:
         return named
 
     def trainer_log(self, name: str) -> LossLog | None:
-        """The trainer's history; in a sweep, its best member's (the lowest last loss)."""
+        """The trainer's history; in a sweep, its best member's (the lowest final loss, as the
+        panel picks it: the end record's, else the last logged)."""
         if name in self.logs:
             return self.logs[name]
         ends = self.member_ends.get(name, {})
-        finished = [log for k, log in self.members.get(name, {}).items()
-                    if log.size and ends.get(k, {}).get("event") != "diverged"]  # fmt: skip
-        return min(finished, key=lambda log: float(log.losses[-1]), default=None)
+        finished = {k: log for k, log in self.members.get(name, {}).items()
+                    if log.size and ends.get(k, {}).get("event") != "diverged"}  # fmt: skip
+
+        def last(k: int) -> float:
+            final = final_loss(ends.get(k))
+            return float(finished[k].losses[-1]) if final is None else final
+
+        return finished[min(finished, key=last)] if finished else None
 
 
 def config_from_record(record: dict[str, Any]) -> RunConfig:

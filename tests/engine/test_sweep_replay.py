@@ -4,11 +4,12 @@ each member against numpy's same member."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from engine.config import RunConfig
 from engine.equivalence import family_equivalence
 from engine.history import LossLog
-from engine.replay import load_run
+from engine.replay import PastRun, load_run
 from tui.main import main
 
 SIZES = ["--n", "8", "--d-in", "12", "--hidden", "9", "--d-out", "5"]
@@ -47,3 +48,19 @@ def test_each_member_is_checked_against_numpys_same_member() -> None:
     same = dataclasses.replace(config, sweep=(("lr", (1e-4,)),))
     (row,) = family_equivalence(same, {n: logs[n][:1] for n in logs}, [{}]).comparisons
     assert row.verdict == "match"
+
+
+def test_the_best_member_is_the_lowest_final_loss_as_the_panel_picks_it() -> None:
+    """The ghost of a compared sweep is the member its panel names best: by the end record's
+    final loss (the last iteration's), not by the last logged one (every K-th)."""
+    past = PastRun(Path("."), RunConfig())
+    logs = {}
+    for k, last_logged in enumerate((1.0, 2.0)):
+        logs[k] = LossLog(10)
+        logs[k].append([5.0, last_logged], [0.0, 0.1])
+    past.members["numpy"] = logs
+    past.member_ends["numpy"] = {0: {"event": "done", "final_loss": 3.0},
+                                 1: {"event": "done", "final_loss": 0.5}}  # fmt: skip
+    assert past.trainer_log("numpy") is logs[1]
+    past.member_ends["numpy"] = {}  # a run cut short: no ends, the last logged decide
+    assert past.trainer_log("numpy") is logs[0]
