@@ -49,12 +49,8 @@ class PastRun:
         ends = self.member_ends.get(name, {})
         finished = {k: log for k, log in self.members.get(name, {}).items()
                     if log.size and ends.get(k, {}).get("event") != "diverged"}  # fmt: skip
-
-        def last(k: int) -> float:
-            final = final_loss(ends.get(k))
-            return float(finished[k].losses[-1]) if final is None else final
-
-        return finished[min(finished, key=last)] if finished else None
+        best = min(finished, key=lambda k: last_loss(finished[k], ends.get(k)), default=None)
+        return None if best is None else finished[best]
 
 
 def config_from_record(record: dict[str, Any]) -> RunConfig:
@@ -168,10 +164,13 @@ def _take_loss(past: PastRun, name: str, record: dict[str, Any]) -> None:
     log.append([*gap, loss], [*gap, float(record.get("t", "nan"))])
 
 
-def final_loss(end: dict[str, Any] | None) -> float | None:
-    """An end record's final loss, the last iteration's (the log keeps every K-th), if finite."""
+def last_loss(log: LossLog, end: dict[str, Any] | None) -> float:
+    """A past run's last loss: its end record's final loss, the last iteration's, where finite
+    (the log keeps every K-th); else the last logged one; NaN with neither."""
     value = (end or {}).get("final_loss")
-    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
+    return float(log.losses[-1]) if log.size else math.nan
 
 
 def problems_notice(past: PastRun, shown: int = 3) -> str:

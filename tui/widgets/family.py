@@ -10,7 +10,7 @@ import numpy as np
 
 from engine.events import DIVERGED, FamilyPoints, Member, TrainerEnded
 from engine.history import LossLog
-from engine.replay import final_loss
+from engine.replay import last_loss
 from engine.sweep.spec import describe_values
 from tui.widgets.loss_series import LossSeries
 from tui.widgets.plot_lines import SMOOTHING_STEPS, Colour, Curve, faint
@@ -91,14 +91,12 @@ class Family:
             self.logs[k] = log
             self.series[k].load(log)
             self.done[k] = log.size * log.every
-            self.latest[k] = log.losses[-1] if log.size else np.nan
+            self.latest[k] = last_loss(log, ends.get(k))
             losses[: log.size, k] = log.losses
         for smoothed in self.smoothed:
             smoothed.take(losses)
         for k, end in ends.items():
             self.ended_diverged[k] = end.get("event") == DIVERGED
-            final = final_loss(end)
-            self.latest[k] = self.latest[k] if final is None else final
 
     def diverged(self) -> np.ndarray:
         """Members that diverged: those whose losses stopped while the others' went on."""

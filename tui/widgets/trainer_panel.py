@@ -11,7 +11,7 @@ from textual.widgets import ProgressBar, Static
 from engine.config import TrainerSpec
 from engine.events import FamilyPoints, LossPoints, Member, TrainerEnded, TrainerPaused
 from engine.history import LossLog
-from engine.replay import final_loss
+from engine.replay import last_loss
 from tui.widgets.bordered import BorderedPanel
 from tui.widgets.family import Family
 from tui.widgets.loss_plot import LossPlot
@@ -137,8 +137,7 @@ class TrainerPanel(PanelText, BorderedPanel, can_focus=True):
         self.done, self.state = int(end["iters"]), str(end["event"])
         self.message, self.rate = str(end.get("message", "")), float(end.get("it_s", 0.0))
         self.details = str(end.get("traceback", ""))
-        last = float(log.losses[-1]) if log.size else float("nan")
-        self.loss = last if (final := final_loss(end)) is None else final  # the end's is later
+        self.loss = last_loss(log, end)
         self.elapsed = float(log.times[-1]) if log.size else 0.0
         if self.family is not None:  # a sweep's: its best member's loss and time
             best = self.family.best()
