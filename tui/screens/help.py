@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.console import RenderableType
 from rich.table import Table
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from tui.screens.text import TextScreen
 
@@ -41,18 +39,17 @@ class HelpScreen(TextScreen):
     the terminal is narrow (80 columns), rather than running off the dialog's edge."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("question_mark", "close", "Close")]
+    DIALOG_CLASSES = "-keys"
 
     def __init__(self, bindings: Iterable[BindingType], details: dict[str, str]) -> None:
         self.lines = key_lines(bindings, details)
         width = max(len(keys) for keys, _ in self.lines)
         super().__init__("Keys", "\n".join(f"{keys:<{width}}  {what}" for keys, what in self.lines))
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> RenderableType:
         table = Table.grid(padding=(0, 2))
         table.add_column(no_wrap=True)
         table.add_column()
         for keys, what in self.lines:
             table.add_row(keys, what)
-        with VerticalScroll(id="text-dialog", classes="-keys"):
-            yield Static(self.title_text, id="text-title")
-            yield Static(table, id="text-body")
+        return table
