@@ -60,8 +60,11 @@ class LabActions(App[int]):
 
     def action_export(self) -> None:
         # beside the run's own log: this run's, or in a replay the past run's; else here
-        log = self.run_log.path if self.run_log is not None else None
-        folder = log or (self.replay.path if self.replay is not None else Path.cwd())
+        folder = Path.cwd()
+        if self.run_log is not None:
+            folder = self.run_log.path
+        elif self.replay is not None:
+            folder = self.replay.path
         logs = {
             name: log for panel in self.dashboard.panels() for name, log in panel.logs().items()
         }
