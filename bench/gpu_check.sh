@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A prepared check for a GPU machine; exits non-zero as soon as anything fails.
-#   1. CUDA is there; 2. the torch trainers headless at the seed's sizes, every one "done", with
-#   CUDA graphs (--graphs auto) and without; 3. the GPU-only tests (pytest -m cuda); 4. each
-#   torch trainer's it/s beside a hand-written graph-captured loop of its own step, in the same
-#   run, the large size's share of the fp32 and TF32 matmul limits measured there, and a
-#   256-member sweep against the single run;
+#   1. CUDA is there; 2. the torch trainers headless at the seed's sizes, every one "done",
+#   with CUDA graphs (--graphs auto) and without, in processes, and with graphs in threads;
+#   3. the GPU-only tests (pytest -m cuda); 4. each torch trainer's it/s beside a hand-written
+#   graph-captured loop of its own step, in the same run, the large size's share of the fp32 and
+#   TF32 matmul limits measured there, and a 256-member sweep against the single run;
 #   5. the gradient check and the equivalence margins (fp32 and TF32); 6. the app under the
 #   pilot, and the app against headless (these two need textual: install the wheels first).
 # Run from the repository root. Offline GPU machine: prepare with ../shared/tools/gpu-wheels.sh
@@ -48,11 +48,12 @@ if bad or notices:
 PY
 }
 
-for graphs in auto off; do
-    echo "== seed sizes, $DEVICE, --graphs $graphs, $SEED_ITERS iterations"
+for run in "auto process" "off process" "auto thread"; do  # threads: captures one at a time
+    read -r graphs workers <<< "$run"
+    echo "== seed sizes, $DEVICE, --graphs $graphs --workers $workers, $SEED_ITERS iterations"
     mlp --headless --no-log --device "$DEVICE" --trainers "numpy,$TORCH" --iters "$SEED_ITERS" \
-        --graphs "$graphs" --jsonl "$WORK/seed-$graphs.jsonl"
-    all_done "$WORK/seed-$graphs.jsonl" "numpy,$TORCH"
+        --graphs "$graphs" --workers "$workers" --jsonl "$WORK/seed-$graphs-$workers.jsonl"
+    all_done "$WORK/seed-$graphs-$workers.jsonl" "numpy,$TORCH"
 done
 
 if [[ "$DEVICE" == cuda* ]]; then

@@ -6,10 +6,15 @@ trainer's own tensors in place (weights, buffers, optimizer state, the lr as a 0
 replay continues the eager run exactly and a changed lr is honoured without recapture. Each step
 writes its loss into a device buffer of K, read with the batch. A capture that fails (an op that
 can't be captured, a torch without graphs) leaves the trainer eager, with a one-line notice.
+
+Trainers in threads of one process (--workers thread) capture one at a time, as torch requires,
+and each capture is "thread_local": under torch's default, "global", the other trainers' loss
+reads (a sync) would fail while one captures, and break its capture.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import torch
@@ -18,6 +23,7 @@ from engine.data import Dataset, Params
 from engine.loop import describe
 
 GRAPH_STEPS = 10  # steps per replay: a batch of losses, and the most a pause or stop waits for
+_ONE_CAPTURE = threading.Lock()  # torch allows one capture underway per process
 
 
 def capture(trainer: Any, k: int, shape: tuple[int, ...] = ()) -> tuple[Any, torch.Tensor]:
@@ -30,7 +36,7 @@ def capture(trainer: Any, k: int, shape: tuple[int, ...] = ()) -> tuple[Any, tor
     """
     losses = torch.empty((k, *shape), dtype=trainer.x.dtype, device=trainer.x.device)
     graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
+    with torch.cuda.graph(graph, capture_error_mode="thread_local"):
         for i in range(k):
             losses[i].copy_(trainer.step())
     return graph, losses
@@ -97,7 +103,8 @@ class GraphedTrainer:
 
     def _try_capture(self, shape: tuple[int, ...]) -> None:
         try:
-            self.graph, self.losses = capture(self.trainer, self.batch_steps, shape)
+            with _ONE_CAPTURE:
+                self.graph, self.losses = capture(self.trainer, self.batch_steps, shape)
             self.mode = "graphs"
         except Exception as error:  # an op that can't be captured, an old torch, a driver
             self.graph, self.losses = None, None

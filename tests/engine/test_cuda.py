@@ -82,6 +82,38 @@ def test_a_replayed_graph_takes_a_new_lr_without_recapture(name: str) -> None:
     np.testing.assert_allclose(after, [float(eager.step()) for _ in range(10)], rtol=1e-12)
 
 
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_three_graphed_trainers_side_by_side_equal_eager(mode: str) -> None:
+    """In threads of one process they capture one at a time, and read losses while one does."""
+    import queue
+
+    from engine.runner import Runner
+
+    def side_by_side(graphs: str) -> dict[str, list]:
+        config = cuda_config(graphs=graphs, trainers=TORCH, iters=203)
+        events: queue.Queue = queue.Queue()
+        runner = Runner(config, events.put, mode)
+        runner.start()
+        seen: dict[str, list] = {name: [] for name in TORCH}
+        ended = 0
+        while ended < len(TORCH):
+            event = events.get(timeout=120)
+            ended += isinstance(event, TrainerEnded)
+            if isinstance(event, (LossPoints, TrainerEnded)):
+                seen[event.trainer].append(event)
+        runner.stop()
+        return seen
+
+    eager, graphed = side_by_side("off"), side_by_side("on")
+    for name in TORCH:
+        points = [e for e in graphed[name] if isinstance(e, LossPoints)]
+        assert not any(e.notice for e in points) and points[-1].mode == "graphs", name
+        assert graphed[name][-1].status == "done", graphed[name][-1].message
+        losses = [[loss for e in run[name] if isinstance(e, LossPoints) for loss in e.losses]
+                  for run in (eager, graphed)]  # fmt: skip
+        np.testing.assert_allclose(losses[1], losses[0], rtol=1e-12)
+
+
 def test_divergence_in_a_graphed_batch_is_reported_at_its_first_iteration() -> None:
     config = cuda_config(iters=300, lr={"torch-manual": 0.5})
     eager = run(config.with_changes(graphs="off"), "torch-manual")[1][-1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -157,6 +158,30 @@ def test_a_failed_capture_runs_on_eagerly_with_one_notice_in_log_and_stderr(  # 
     assert all(r["iter"] == 0 and "capture failed" in r["message"] for r in notices)
     assert _same_losses(records("eager"), fallback)
     (folder,) = (tmp_path / "fallback").iterdir()
+    assert {end["event"] for end in load_run(folder).ends.values()} == {"done"}
+
+
+def test_trainers_in_threads_capture_one_at_a_time(monkeypatch, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """torch allows one capture underway per process: the stand-in refuses a second, as torch
+    does, and waits a moment inside the first for another trainer's to begin."""
+    underway, refused = threading.Lock(), threading.Event()
+
+    def one_at_a_time(trainer, k: int, shape: tuple[int, ...] = ()):  # type: ignore[no-untyped-def]
+        if not underway.acquire(blocking=False):
+            refused.set()
+            raise RuntimeError("another capture is underway in this process")
+        try:
+            refused.wait(0.3)  # the other threads are at their capture by then, if not held back
+            return _fake_capture(trainer, k, shape)
+        finally:
+            underway.release()
+
+    _graphs_here(monkeypatch, one_at_a_time)
+    args = ["--headless", *SMALL[:-1], "--iters", "30", "--trainers", ",".join(TORCH),
+            "--workers", "thread", "--log-dir", str(tmp_path)]  # fmt: skip
+    assert main(args) == 0
+    assert "capture failed" not in capsys.readouterr().err
+    (folder,) = tmp_path.iterdir()
     assert {end["event"] for end in load_run(folder).ends.values()} == {"done"}
 
 
