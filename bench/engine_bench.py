@@ -22,7 +22,7 @@ from bench.seed_loops import SEED_LOOPS, graphed_loop
 from engine.cli import with_device
 from engine.config import TRAINERS, RunConfig, validate
 from engine.data import make_start
-from engine.events import TrainerEnded
+from engine.events import LossPoints, TrainerEnded
 from engine.loop import Gate, train
 from engine.runner import Runner
 from engine.trainers import build_trainer, start_params
@@ -153,7 +153,8 @@ def gpu_large(config: RunConfig, iters: int) -> list[str]:
             events: list = []
             train(name, trainer, iters, Gate(), events.append)
             end = events[-1]
-            rate, first = end.its_per_s, events[0].losses[0]
+            points = [e for e in events if isinstance(e, LossPoints)]  # none if it failed at once
+            rate, first = end.its_per_s, points[0].losses[0] if points else float("nan")
             share = rate * flops_per_iter(large) / limits[precision]
             print(f"{name:<15} {precision:<9} {rate:>8.1f} {share:>8.0%} {first:>11.4g} "
                   f"{end.final_loss or float('nan'):>11.4g} {end.status}")  # fmt: skip

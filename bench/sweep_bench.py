@@ -2,6 +2,8 @@
 
 Run: python -m bench.sweep_bench [--members 16] [--rounds 5] [--iters 300] [--device cpu]
     [--threads N] (BLAS and torch threads; 1 is what each of four trainers gets on 2 cores)
+    [--trainers numpy,...] [--sweep-iters N] (the sweep's; default iters·4/members, at least 5:
+    on a GPU give enough for CUDA graphs, which capture after 10 and replay 10 at a time)
 """
 
 from __future__ import annotations
@@ -37,17 +39,19 @@ def trained(config: RunConfig, name: str, iters: int) -> Callable[[], None]:
     return lambda: train(name, trainer, iters, Gate(), lambda event: None, batcher)
 
 
-def compare(config: RunConfig, members: int, rounds: int, iters: int) -> None:
+def compare(
+    config: RunConfig, members: int, rounds: int, iters: int, sweep_iters: int | None = None
+) -> None:
     limits = {dtype: matmul_flops(dtype) for dtype in ("float64", "float32")}
     print(f"large-matmul limit: float64 {limits['float64'] / 1e9:.1f} GFLOP/s (numpy), "
           f"float32 {limits['float32'] / 1e9:.1f} GFLOP/s (torch)")  # fmt: skip
     print(f"load before: {os.getloadavg()[0]:.2f}")
     print(f"{'trainer':<15} {'dtype':<8} {'single it/s':>11} {'sweep it/s':>10} "
           f"{'member-it/s':>11} {'ratio':>6} {'single':>7} {'sweep':>6}  (of limit)")  # fmt: skip
-    for name in TRAINERS:
+    sweep_iters = sweep_iters or max(5, iters * 4 // members)
+    for name in config.trainers:
         single_config = config.with_changes(trainers=(name,))
         swept = sweep_of(config, name, members)
-        sweep_iters = max(5, iters * 4 // members)
         single_rates: list[float] = []
         sweep_rates: list[float] = []
         for round_ in range(rounds):  # interleaved, order alternating
@@ -70,12 +74,14 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=300)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--trainers", default=",".join(TRAINERS))
+    parser.add_argument("--sweep-iters", type=int, default=None)
     args = parser.parse_args()
-    config = validate(RunConfig(device=args.device))
+    config = validate(RunConfig(device=args.device, trainers=tuple(args.trainers.split(","))))
     if args.threads:
         limit_threads(args.threads, uses_torch=True)
     print(f"threads: {torch.get_num_threads()}, members: {args.members}, device: {args.device}")
-    compare(config, args.members, args.rounds, args.iters)
+    compare(config, args.members, args.rounds, args.iters, args.sweep_iters)
 
 
 if __name__ == "__main__":

@@ -144,18 +144,19 @@ class _Batcher:
         # A device queues steps ahead, and a graph runs several per call: each step is then
         # stamped when its batch is read back (finished), not when it was queued.
         self.stamp_on_read = trainer.device != "cpu" or getattr(trainer, "batch_steps", 1) > 1
-        self.queued: float | None = None  # when the batch's first step was queued (device)
+        self.queued: float | None = None  # when the batch's first step began (device)
         self.notice = ""
         self.width = 1  # losses per step: a sweep's batcher has one per member
 
-    def add(self, result: Any) -> bool:
-        """Adds one step's loss, or a graphed trainer's losses of several; True when one is due."""
+    def add(self, result: Any, began: float) -> bool:
+        """Adds one step's loss, or a graphed trainer's losses of several, begun at `began`
+        (time.monotonic()); True when a batch is due."""
         self.pending.append(result)
         now = time.monotonic()
         if not self.stamp_on_read:
             self.times.append(now - self.start)
-        elif self.queued is None:
-            self.queued = now - self.start
+        elif self.queued is None:  # a graph's first call warms up and captures before returning
+            self.queued = began - self.start
         return now - self.last_flush >= FLUSH_SECONDS
 
     def new_notice(self) -> str:
@@ -240,9 +241,10 @@ def train(
             if not gate.wait_turn(hold, send_weights, first=done == 0):
                 break
             count = many if steps and not gate.paused and iters - done >= many else 1
+            began = time.monotonic()
             result = steps(count) if count > 1 else trainer.step()
             done += count
-            if (batch.add(result) or gate.paused) and not batch.flush():
+            if (batch.add(result, began) or gate.paused) and not batch.flush():
                 break
         batch.flush()
     except Exception as error:  # a trainer's fault ends that trainer only

@@ -32,13 +32,19 @@ def capture(trainer: Any, k: int, shape: tuple[int, ...] = ()) -> tuple[Any, tor
     shape: what one step returns, () for a loss, (M,) for a sweep's members' losses.
 
     Run after warm-up steps on a side stream (PyTorch's CUDA graphs notes): capturing records
-    kernels without running them, so the trainer's state is what the eager steps left.
+    kernels without running them, so the trainer's state is what the eager steps left. The
+    capture runs on a stream of the trainer's device (torch's default one is cuda:0's, where a
+    trainer on cuda:1 would record nothing), and this thread's stream is restored even when the
+    capture fails (torch's graph then leaves the thread on its capture stream).
     """
-    losses = torch.empty((k, *shape), dtype=trainer.x.dtype, device=trainer.x.device)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph, capture_error_mode="thread_local"):
-        for i in range(k):
-            losses[i].copy_(trainer.step())
+    device = trainer.x.device
+    with torch.cuda.device(device), torch.cuda.stream(torch.cuda.current_stream(device)):
+        losses = torch.empty((k, *shape), dtype=trainer.x.dtype, device=device)
+        graph = torch.cuda.CUDAGraph()
+        on = torch.cuda.Stream(device)
+        with torch.cuda.graph(graph, stream=on, capture_error_mode="thread_local"):
+            for i in range(k):
+                losses[i].copy_(trainer.step())
     return graph, losses
 
 
@@ -107,9 +113,11 @@ class GraphedTrainer:
                 self.graph, self.losses = capture(self.trainer, self.batch_steps, shape)
             self.mode = "graphs"
         except Exception as error:  # an op that can't be captured, an old torch, a driver
-            self.graph, self.losses = None, None
+            self.graph, self.losses, self.mode = None, None, "eager"
             self.trainer.reset_after_capture()
-            why = describe(error).splitlines()[0]  # one line: the notice is a panel's stats line
+            # torch ends a failed capture with an error of its own; the cause is its context
+            cause = error.__context__ or error
+            why = describe(cause).splitlines()[0]  # one line: the notice is a panel's stats line
             self.notice = f"CUDA graphs off, running eager: capture failed ({why})"
 
     def freeze(self, members: list[int]) -> None:
@@ -119,8 +127,11 @@ class GraphedTrainer:
         self.graph, self.losses = None, None  # the next full batch warms up and captures
 
     def set_lr(self, lr: float) -> None:
-        """A new learning rate, taken by the next step, replayed or eager."""
+        """A new learning rate, taken by the next step, replayed or eager (a graph that holds the
+        old one as a number is captured again: float64 SGD on CUDA)."""
         self.trainer.set_lr(lr)
+        if not getattr(self.trainer, "lr_on_device", True):
+            self.graph, self.losses = None, None
 
     def read_losses(self, pending: list[torch.Tensor]) -> list[float]:
         """Copies a batch of losses (single ones and graph buffers) to the host in one transfer."""

@@ -56,6 +56,11 @@ class _DeviceLr:
 
     lr: torch.Tensor
 
+    @property
+    def lr_on_device(self) -> bool:
+        """True where steps read self.lr: a captured graph takes a new one without recapture."""
+        return True
+
     def set_lr(self, lr: float) -> None:
         """A new learning rate, read by the next step (eager or replayed)."""
         self.lr.fill_(lr)
@@ -222,7 +227,8 @@ def make_optimizer(
     update in one kernel, measured 25% faster on CPU at the seed's sizes (bench/); with a tensor
     lr it reads the value on the device, without a host sync. On CUDA, Adam and RMSprop are
     `capturable` (step counts on the device), which a CUDA graph capture requires, and RMSprop
-    takes the foreach kernel.
+    takes the foreach kernel. A fused kernel that refuses a tensor lr takes it as a number (CUDA's
+    read a tensor lr as float32 only, and SGD's others read it on the host: float64 SGD there).
     """
     params = list(model.parameters())
     optimizer_class, options = {
@@ -231,27 +237,28 @@ def make_optimizer(
         "momentum": (torch.optim.SGD, {"momentum": 0.9}),
         "rmsprop": (torch.optim.RMSprop, {}),
     }[spec.optimizer]
-    kernels: list[dict[str, bool]] = [{"fused": True}, {"foreach": False}]
+    fused, single = {"fused": True}, {"foreach": False}
+    choices: list[tuple[dict[str, bool], Any]] = [(fused, lr), (fused, float(lr)), (single, lr)]
     if lr.device.type == "cuda" and optimizer_class is not torch.optim.SGD:
         options = {**options, "capturable": True}
         # RMSprop has no fused kernel, and its single-tensor update reads a tensor lr on the host
-        kernels.insert(1, {"foreach": True})  # foreach takes a tensor lr only when capturable
-    for kernel in kernels:
+        choices.insert(1, ({"foreach": True}, lr))  # takes a tensor lr only when capturable
+    for kernel, rate in choices:
         try:
-            _probe(optimizer_class, lr, {**kernel, **options})
-            return optimizer_class(params, lr=lr, **kernel, **options)  # type: ignore[operator]
+            _probe(optimizer_class, rate, lr, {**kernel, **options})
+            return optimizer_class(params, lr=rate, **kernel, **options)  # type: ignore[operator]
         except (RuntimeError, TypeError, ValueError):  # no such kernel for this device or dtype
             continue
     return optimizer_class(params, lr=float(lr), **options)  # type: ignore[operator]
 
 
-def _probe(optimizer_class: Any, lr: torch.Tensor, options: dict[str, Any]) -> None:
-    """One step of the optimizer on a parameter of lr's device and dtype: raises where this torch
-    has no such kernel. torch 2.2 takes fused=True for Adam on the CPU and fails at its first
-    step ("Could not run 'aten::_fused_adam_' ... from the 'CPU' backend")."""
+def _probe(optimizer_class: Any, rate: Any, lr: torch.Tensor, options: dict[str, Any]) -> None:
+    """One step of the optimizer at rate on a parameter of lr's device and dtype: raises where
+    this torch has no such kernel. torch 2.2 takes fused=True for Adam on the CPU and fails at
+    its first step ("Could not run 'aten::_fused_adam_' ... from the 'CPU' backend")."""
     probe = torch.zeros(1, dtype=lr.dtype, device=lr.device, requires_grad=True)
     probe.grad = torch.ones_like(probe)
-    optimizer_class([probe], lr=lr.clone(), **options).step()
+    optimizer_class([probe], lr=rate, **options).step()
 
 
 class TorchOptimMLP(_SequentialMLP):
@@ -266,6 +273,17 @@ class TorchOptimMLP(_SequentialMLP):
         self.model = build_model(spec, params)
         self.loss_fn = torch.nn.MSELoss(reduction="sum")
         self.optimizer = make_optimizer(spec, self.model, self.lr)
+
+    @property
+    def lr_on_device(self) -> bool:
+        """False where the optimizer holds its lr as a number: a graph then holds it too."""
+        return self.optimizer.param_groups[0]["lr"] is self.lr
+
+    def set_lr(self, lr: float) -> None:
+        super().set_lr(lr)
+        for group in self.optimizer.param_groups:
+            if group["lr"] is not self.lr:
+                group["lr"] = lr
 
     def step(self) -> torch.Tensor:
         """One iteration; returns its loss as a tensor left on the device (no host sync)."""

@@ -210,4 +210,7 @@ class BatchedTorchOptimMLP(_StackedModels):
         """Takes these members' groups out of the optimizer: their weights stop moving."""
         super().freeze(members)
         groups = self.optimizer.param_groups
+        for group in (group for group in groups if group["member"] in self.frozen):
+            for view in group["params"]:
+                self.optimizer.state.pop(view, None)  # their moments, no longer read
         groups[:] = [group for group in groups if group["member"] not in self.frozen]

@@ -64,9 +64,13 @@ def test_an_eager_step_does_not_wait_for_the_device(name: str, optimizer: str) -
         torch.cuda.set_sync_debug_mode("default")
 
 
-@pytest.mark.parametrize("name", TORCH)
-def test_a_replayed_graph_takes_a_new_lr_without_recapture(name: str) -> None:
-    config = cuda_config(graphs="on", optimizer="sgd")
+@pytest.mark.parametrize(
+    ("name", "dtype"), [(name, "float32") for name in TORCH] + [("torch-optim", "float64")]
+)
+def test_a_replayed_graph_takes_a_new_lr(name: str, dtype: str) -> None:
+    """Without recapture where the lr is a tensor on the device. float64 SGD holds it as a number
+    (CUDA's fused kernel reads a tensor lr as float32): its graph is captured again."""
+    config = cuda_config(graphs="on", optimizer="sgd", dtype=dtype)
     graphed = build_trainer(config, config.spec(name), make_start(config))
     eager_config = config.with_changes(graphs="off")
     eager = build_trainer(eager_config, eager_config.spec(name), make_start(config))
@@ -76,10 +80,37 @@ def test_a_replayed_graph_takes_a_new_lr_without_recapture(name: str) -> None:
     graph = graphed.graph
     graphed.set_lr(1e-5)
     eager.set_lr(1e-5)
-    after = graphed.steps(10).tolist()
-    assert graphed.graph is graph
-    np.testing.assert_allclose(first, eager_first, rtol=1e-12)
-    np.testing.assert_allclose(after, [float(eager.step()) for _ in range(10)], rtol=1e-12)
+    after = graphed.steps(10).tolist() + graphed.steps(10).tolist()
+    assert graphed.mode == "graphs" and (graphed.graph is graph) == (dtype == "float32")
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    np.testing.assert_allclose(first, eager_first, rtol=rtol)
+    np.testing.assert_allclose(after, [float(eager.step()) for _ in range(20)], rtol=rtol)
+
+
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs a second CUDA device")
+@pytest.mark.parametrize("name", TORCH)
+def test_a_trainer_on_a_second_gpu_captures_there(name: str) -> None:
+    """torch's default capture stream is cuda:0's: a trainer on cuda:1 captured on it records
+    nothing, and its replays would leave the weights and losses unchanged."""
+    eager, _ = run(cuda_config(device="cuda:1", graphs="off"), name)
+    graphed, events = run(cuda_config(device="cuda:1", graphs="on"), name)
+    assert [e.mode for e in events if isinstance(e, LossPoints)][-1] == "graphs"
+    np.testing.assert_allclose(graphed, eager, rtol=1e-12)
+
+
+def test_the_modules_a_fork_server_preloads_leave_cuda_uninitialised() -> None:
+    """Trainers' processes are forked from a server that imported these; CUDA initialised
+    there would be broken in every child."""
+    import subprocess
+    import sys
+
+    from engine.workers import _PRELOAD
+    from tests.checkout import checkout_env
+
+    code = f"import torch, {', '.join(_PRELOAD)}; print(torch.cuda.is_initialized())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=checkout_env(), check=True)  # fmt: skip
+    assert out.stdout.strip() == "False", out.stderr
 
 
 @pytest.mark.parametrize("mode", ["thread", "process"])

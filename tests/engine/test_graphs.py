@@ -88,6 +88,34 @@ def test_a_new_lr_in_the_lr_tensor_is_what_the_next_step_uses(name: str) -> None
     assert not np.allclose([float(unchanged.step()) for _ in range(5)], ours, rtol=1e-6)
 
 
+def test_float64_sgd_whose_fused_kernel_reads_lr_as_float32_takes_a_number(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """As CUDA's fused SGD does (its other kernels read a tensor lr on the host, which a capture
+    refuses). The graph then holds the lr: a new one is captured again, and taken."""
+
+    class Float32LrOnly(torch.optim.SGD):
+        def step(self, closure=None):  # type: ignore[no-untyped-def]
+            lr = self.param_groups[0]["lr"]
+            if self.defaults.get("fused") and torch.is_tensor(lr) and lr.dtype != torch.float32:
+                raise RuntimeError("expected scalar type Float but found Double")
+            return super().step(closure)
+
+    config = small_config(same_start=True, dtype="float64", optimizer="sgd", iters=40)
+    eager = build(config, "torch-optim")
+    monkeypatch.setattr(torch.optim, "SGD", Float32LrOnly)
+    captures: list[int] = []
+    _graphs_here(monkeypatch, lambda *args: captures.append(1) or _fake_capture(*args))
+    graphed = build(config, "torch-optim")
+    assert graphed.trainer.optimizer.defaults["fused"]
+    expected = [float(eager.step()) for _ in range(20)]
+    eager.set_lr(3e-3)
+    expected += [float(eager.step()) for _ in range(20)]
+    before = graphed.steps(10).tolist() + graphed.steps(10).tolist()  # warm-up, then a replay
+    graphed.set_lr(3e-3)
+    after = graphed.steps(10).tolist() + graphed.steps(10).tolist()  # warm-up again, a replay
+    assert before + after == expected
+    assert len(captures) == 2 and graphed.mode == "graphs"
+
+
 class _ReplayingGraph:
     """Stands in for a CUDA graph on the CPU: replay runs the k steps eagerly into the buffer."""
 
@@ -255,11 +283,37 @@ def test_a_device_trainer_is_stamped_when_its_batch_is_read_and_cpu_ones_per_ste
         first, second = [e for e in events if isinstance(e, LossPoints)][:2]
         if device == "cpu":  # each step stamped as it returns
             assert first.times == pytest.approx(first.losses)
-        else:  # spread from the first step's queueing to the end of the read that waited
+        else:  # spread from the first step's start to the end of the read that waited
             assert first.times[-1] == pytest.approx(first.losses[-1] + 1.0)
             assert second.times[0] > first.times[-1]
-            assert np.allclose(np.diff(first.times), (first.times[-1] - first.losses[0]) /
-                               len(first.times))  # fmt: skip
+            began = first.losses[0] - 0.001
+            assert np.allclose(np.diff(first.times), (first.times[-1] - began) / len(first.times))
+
+
+def test_a_graphs_first_batch_is_stamped_from_before_its_warm_up_and_capture(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    clock = SimpleNamespace(now=0.0)  # warm-up and capture take 0.5 s; a read waits 0.1 s
+    monkeypatch.setattr(engine.loop, "time", SimpleNamespace(monotonic=lambda: clock.now))
+
+    class GraphedFake:
+        device, batch_steps, captured = "cuda:0", 10, False
+
+        def steps(self, k: int) -> list[float]:
+            clock.now += 0.001 if self.captured else 0.5
+            self.captured = True
+            return [1.0] * k
+
+        def step(self) -> float:
+            return 1.0
+
+        def read_losses(self, pending: list[list[float]]) -> list[float]:
+            clock.now += 0.1
+            return [loss for losses in pending for loss in losses]
+
+    events: list = []
+    train("fake", GraphedFake(), 30, Gate(), events.append)
+    times = [t for e in events if isinstance(e, LossPoints) for t in e.times]
+    assert len(times) == 30 and times == sorted(times)
+    assert times[0] < 0.1  # the first step ran in the warm-up, at the start, not after capture
 
 
 def test_tf32_precision_holds_float32_to_the_tf32_tolerance_and_float64_to_its_own() -> None:
