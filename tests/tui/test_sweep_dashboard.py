@@ -240,3 +240,15 @@ def test_each_members_smoothed_final_loss_is_the_plots_smoothing_over_every_batc
         smoothed.take(losses[137:])
         expected = [debiased_ema(losses[:, k], weight)[-1] for k in range(3)]
         np.testing.assert_allclose(smoothed.final(), expected, rtol=1e-12)
+
+
+async def test_a_trainer_whose_members_all_diverged_says_so_and_the_others_run_on() -> None:
+    """Nothing of its family is left to draw: the panel had raised on an empty figure."""
+    app = small_app(iters=300, sweep=(("seed", (0, 1)),), lr={"numpy": 10.0})
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_until(pilot, lambda: panels(app)["numpy"].state == "diverged")
+        await pilot.pause(0.6)  # a repaint of every plot
+        assert "2 diverged" in str(panels(app)["numpy"].border_subtitle)
+        await wait_until(pilot, lambda: ended(app))
+        assert app.is_running
+        await pilot.press("q")

@@ -127,8 +127,8 @@ def _drawable(line: Line, view: PlotView) -> Line:
 
 def x_extent(curves: list[Curve], view: PlotView, start: float) -> tuple[float, float]:
     """The first and last x of the points shown (the lines, thinned, may end a little short)."""
-    xs = [shown_points(curve, view, start)[0] for curve in curves]
-    x = np.concatenate(xs)
+    xs = [shown_points(curve, view, start)[0] for curve in curves]  # none: every member diverged
+    x = np.concatenate(xs) if xs else np.empty(0)
     x = x[np.isfinite(x)]
     return (float(x.min()), float(x.max())) if len(x) else (0.0, 0.0)
 
