@@ -210,6 +210,8 @@ def family_with_finals(sweep: tuple[tuple[str, tuple[float, ...]], ...], finals:
 def test_the_sweep_view_averages_over_seeds_with_a_band_and_takes_the_best_over_another_axis() -> (
     None
 ):
+    import numpy as np
+
     from tui.widgets.sweep_plot import axis_title, sweep_line
 
     seeds = family_with_finals((("seed", (0, 1)), ("lr", (1e-3, 1e-2))), [4.0, 1.0, 2.0, 3.0])
@@ -225,6 +227,12 @@ def test_the_sweep_view_averages_over_seeds_with_a_band_and_takes_the_best_over_
     line = sweep_line("numpy", grid, 0.0)
     assert axis_title(grid) == "lr (the best over init-scale)" and line.low is None
     assert line.y[0] == 5.0 and line.diverged.tolist() == [1e-2]  # both members there diverged
+    # one seed of two diverged at lr 1e-2: no mean there, marked; its band spans the other seed
+    partly = family_with_finals((("seed", (0, 1)), ("lr", (1e-3, 1e-2))), [4.0, 1e-9, 2.0, nan])
+    line = sweep_line("numpy", partly, 0.0)
+    assert line.y[0] == 3.0 and np.isnan(line.y[1]) and line.diverged.tolist() == [1e-2]
+    assert line.low is not None and line.low[1] == 1e-9
+    assert line.drawn().min() == 1e-9  # the y axis reaches the band below every mean
 
 
 def test_each_members_smoothed_final_loss_is_the_plots_smoothing_over_every_batch() -> None:

@@ -54,9 +54,10 @@ class SweepScreen(ModalScreen[None]):
             return
         first = next(iter(families.values()))
         smoothing = f", smoothed {self.smoothing:g}" if self.smoothing else ""
+        where = "any seed" if x_axis(first)[1] == "seed" else "every member"
         self.query_one("#sweep-title", Static).update(
             f"Final loss{smoothing} against {axis_title(first)}: {BEST_MARK} each trainer's best,"
-            f" {DIVERGED_MARK} where every member diverged"
+            f" {DIVERGED_MARK} where {where} diverged"
         )
         lines = [sweep_line(name, family, self.smoothing) for name, family in families.items()]
         self.plot.show(lines, log_x=x_axis(first)[0] != "seed")  # lr, init-scale: log-spaced

@@ -28,8 +28,14 @@ class SweepLine:
     y: np.ndarray  # final loss; the mean over seeds when seeds are swept beside
     low: np.ndarray | None  # min and max over seeds: the band, when seeds are swept beside
     high: np.ndarray | None
-    diverged: np.ndarray  # the x values where every member diverged
+    diverged: np.ndarray  # the x values where every member diverged (over seeds: any one)
     best: tuple[float, float] | None  # the best member's x and final loss
+
+    def drawn(self) -> np.ndarray:
+        """Every loss the plot draws of this line (mean, band, best): the y axis spans them."""
+        parts = [self.y, *(band for band in (self.low, self.high) if band is not None)]
+        values = np.concatenate([*parts, [self.best[1]] if self.best else []])
+        return values[np.isfinite(values) & (values > 0)]
 
 
 def x_axis(family: Family) -> tuple[str, str | None]:
@@ -42,23 +48,30 @@ def x_axis(family: Family) -> tuple[str, str | None]:
 
 def sweep_line(trainer: str, family: Family, smoothing: float) -> SweepLine:
     """The trainer's final losses grouped by the x axis's value: over seeds, mean and min-max;
-    over another axis, its best (lowest) value."""
+    over another axis, its best (lowest) value.
+
+    A value where one seed diverged has no mean (it would be infinite) and is marked diverged:
+    the mean of the others would pass a value that fails for some seeds as a good one. Its band
+    still spans the seeds that trained."""
     along, other = x_axis(family)
     final = family.final(smoothing)
     xs = np.array([member.values[along] for member in family.members], dtype=np.float64)
     values = np.unique(xs)
     groups = [final[xs == value] for value in values]
     finite = [group[np.isfinite(group)] for group in groups]
-    empty = np.array([not len(group) for group in finite])
-    reduce = np.mean if other == "seed" else np.min
-    y = np.array([reduce(group) if len(group) else np.nan for group in finite])
+    over_seeds = other == "seed"
+    failed = np.array([len(kept) < len(group) if over_seeds else not len(kept)
+                       for kept, group in zip(finite, groups, strict=True)])  # fmt: skip
+    reduce = np.mean if over_seeds else np.min
+    y = np.array([np.nan if bad else reduce(kept)
+                  for kept, bad in zip(finite, failed, strict=True)])  # fmt: skip
     low = high = None
-    if other == "seed":
-        low = np.array([group.min() if len(group) else np.nan for group in finite])
-        high = np.array([group.max() if len(group) else np.nan for group in finite])
+    if over_seeds:
+        low = np.array([kept.min() if len(kept) else np.nan for kept in finite])
+        high = np.array([kept.max() if len(kept) else np.nan for kept in finite])
     best = family.best(smoothing)
     marked = None if best is None else (float(xs[best]), float(final[best]))
-    return SweepLine(trainer, values, y, low, high, values[empty], marked)
+    return SweepLine(trainer, values, y, low, high, values[failed], marked)
 
 
 def axis_title(family: Family) -> str:
@@ -88,27 +101,27 @@ class SweepPlot(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        finite = np.concatenate([line.y[np.isfinite(line.y)] for line in self.lines] or [[]])
-        if len(finite):
-            self.draw(finite)
+        drawn = np.concatenate([line.drawn() for line in self.lines] or [[]])
+        if len(drawn):
+            self.draw(drawn)
         width, height = self.size.width, self.size.height
         plt.plotsize(width, height)
         plt._set_size(width, height)  # see textual-plotext's render()
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         return Text.from_ansi(plt.build())
 
-    def draw(self, finite: np.ndarray) -> None:
+    def draw(self, drawn: np.ndarray) -> None:
         plt = self.plt
         plt.xscale("log" if self.log_x else "linear")
         plt.yscale("log")
-        low, high = float(finite.min()), float(finite.max())
+        low, high = float(drawn.min()), float(drawn.max())
         for line in self.lines:
             colour = TRAINER_COLOURS[line.trainer]
             for band in (line.low, line.high):
                 if band is not None:
                     self.plot_points(line.x, band, faint(colour), "braille")
             self.plot_points(line.x, line.y, colour, "braille", line.trainer)
-            if len(line.diverged):  # along the top: these values diverged for every member
+            if len(line.diverged):  # along the top: these values diverged
                 plt.scatter(line.diverged.tolist(), [high] * len(line.diverged),
                             marker=DIVERGED_MARK, color=colour)  # fmt: skip
             if line.best is not None:
