@@ -101,7 +101,7 @@ class SweepPlot(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        drawn = np.concatenate([line.drawn() for line in self.lines] or [[]])
+        drawn = np.concatenate([line.drawn() for line in self.lines] or [np.empty(0)])
         if len(drawn):
             self.draw(drawn)
         width, height = self.size.width, self.size.height
