@@ -73,14 +73,15 @@ async def test_m_shows_final_loss_against_the_swept_value_for_every_trainer() ->
         await pilot.press("q")
 
 
-async def test_a_narrow_panel_still_names_the_best_member() -> None:
+async def test_a_narrow_panel_still_says_how_many_members_diverged() -> None:
     app = small_app(**ENDED_SWEEP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: ended(app))
         await pilot.pause(0.6)
         for panel in panels(app).values():
             subtitle = re.sub(r"\[[^]]*\]", "", str(panel.border_subtitle))  # the text shown
-            assert subtitle == "done 60/60 · best lr 0.01", subtitle
+            assert subtitle == "done 60/60 · 1/3 diverged", subtitle  # lr 0.01, alone, would
+            # read as the trainer's own lr; the best member is named when it fits beside
             assert len(subtitle) <= panel.size.width - 4
         await pilot.press("q")
 
@@ -186,8 +187,9 @@ def test_a_panel_draws_a_bounded_number_of_a_large_familys_members() -> None:
     assert family.best() == 0 and 0 in family.shown() and 7 not in family.shown()
     assert len(family.shown()) <= MAX_DRAWN
     assert family.summary() == f"200 members ({len(family.shown())} drawn) · best lr 1 · 1 diverged"
-    # narrower, the share that diverged outlasts the word "best" (it says which values work)
-    widths = {31: "best lr 1 · 1/200 diverged", 22: "lr 1 · 1/200 diverged", 12: "best lr 1"}
+    # narrower, the share that diverged outlasts the best member (it says which values work),
+    # whose values never go without "best" (alone they read as the trainer's own lr)
+    widths = {31: "best lr 1 · 1/200 diverged", 22: "1/200 diverged", 12: "best lr 1", 8: ""}
     assert {width: family.summary(width) for width in widths} == widths
 
 

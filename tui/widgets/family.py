@@ -142,8 +142,9 @@ class Family:
 
     def summary(self, width: int = 200) -> str:
         """`16 members · best lr 3.2e-06 · 2 diverged`, and how many a panel draws; in fewer
-        than `width` characters `best lr 3.2e-06 · 2/16 diverged`, `lr 3.2e-06 · 2/16 diverged`
-        (how many diverged says which values work), the best member alone, or its values."""
+        than `width` characters `best lr 3.2e-06 · 2/16 diverged`, then `2/16 diverged` (how
+        many diverged says which values work), the best member, or `16 members`. The best
+        member's values keep their word "best": alone they would read as the trainer's own."""
         count, best, diverged = len(self.members), self.best(), int(self.diverged().sum())
         drawn = len(self.shown())
         members = f"{count} members" + (f" ({drawn} drawn)" if drawn < count - diverged else "")
@@ -153,10 +154,12 @@ class Family:
             f"best {values}" if values else "",
             f"{diverged} diverged" * bool(diverged),
         ]
-        share = f" · {diverged}/{count} diverged" * bool(diverged)
-        fewer = (f"best {values}{share}", f"{values}{share}", f"best {values}", values)
+        share = f"{diverged}/{count} diverged" * bool(diverged)
+        best_values = f"best {values}" * bool(values)
+        fewer = (" · ".join(part for part in (best_values, share) if part), share, best_values,
+                 f"{count} members")  # fmt: skip
         for text in (" · ".join(part for part in parts if part), *fewer):
-            if len(text) <= width:
+            if text and len(text) <= width:
                 return text
         return ""
 
