@@ -41,6 +41,22 @@ class PastRun:
             named.update({f"{name}/member-{k}": log for k, log in logs})
         return named
 
+    def end_of(self, name: str) -> dict[str, Any]:
+        """The trainer's end record; for one its log leaves unfinished (the run was killed), an
+        `unfinished` record with the iterations its log reached (a sweep's: the member furthest
+        along) and, where the log has times, the speed over them (no `it_s` where it has none)."""
+        if name in self.ends:
+            return self.ends[name]
+        logs = [self.logs[name]] if name in self.logs else self.members.get(name, {}).values()
+        furthest = max(logs, key=lambda log: log.size, default=None)
+        if furthest is None or not furthest.size:
+            return {"event": "unfinished", "iters": 0}
+        end: dict[str, Any] = {"event": "unfinished", "iters": furthest.size * furthest.every}
+        seconds = float(furthest.times[-1])  # t of the last logged iteration, after its step
+        if math.isfinite(seconds) and seconds > 0:
+            end["it_s"] = (int(furthest.iters[-1]) + 1) / seconds
+        return end
+
     def trainer_log(self, name: str) -> LossLog | None:
         """The trainer's history; in a sweep, its best member's (the lowest final loss, as the
         panel picks it: the end record's, else the last logged)."""
