@@ -40,31 +40,33 @@ def logged_rate(run_dir: Path, trainer: str, last: int = 30) -> float:
     return (last + 1) / t
 
 
+async def replayed(run_dir: Path) -> tuple[str, dict[str, str]]:
+    """The replay's screen, and each panel's stats line."""
+    past = load_run(run_dir)
+    app = MlpApp(past.config, replay=past)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await pilot.pause()
+        screen = screen_text(app)
+        stats = {name: panel.stats_line() for name, panel in panels(app).items()}
+        await pilot.press("q")
+    return screen, stats
+
+
 @pytest.mark.parametrize("sweep", [[], SWEEP], ids=["single", "sweep"])
 async def test_an_unfinished_run_shows_the_iterations_and_speed_its_log_reached(
     tmp_path, capsys, sweep: list[str]
 ) -> None:  # type: ignore[no-untyped-def]
     run_dir = killed_run(tmp_path, *sweep)
     capsys.readouterr()
-    past = load_run(run_dir)
-    app = MlpApp(past.config, replay=past)
-    async with app.run_test(size=(160, 36)) as pilot:
-        await pilot.pause()
-        screen = screen_text(app)
-        assert screen.count("unfinished 40/60") == 2, screen
-        for name, panel in panels(app).items():  # its stats line, as drawn
-            rate = logged_rate(run_dir, name)
-            assert f" · {rate:.0f} it/s · " in panel.stats_line() in screen, screen
-        await pilot.press("q")
+    screen, stats = await replayed(run_dir)
+    assert screen.count("unfinished 40/60") == 2, screen
+    for name, line in stats.items():  # as drawn
+        rate = logged_rate(run_dir, name)
+        assert f" · {rate:.0f} it/s · " in line and line in screen, (line, screen)
 
 
 async def test_an_unfinished_run_without_times_shows_no_speed(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     run_dir = killed_run(tmp_path, *SWEEP, times=False)
     capsys.readouterr()
-    past = load_run(run_dir)
-    app = MlpApp(past.config, replay=past)
-    async with app.run_test(size=(160, 36)) as pilot:
-        await pilot.pause()
-        screen = screen_text(app)
-        assert screen.count("unfinished 40/60") == 2 and "it/s" not in screen, screen
-        await pilot.press("q")
+    screen, _ = await replayed(run_dir)
+    assert screen.count("unfinished 40/60") == 2 and "it/s" not in screen, screen
