@@ -114,7 +114,8 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
             raise ConfigError(f"{path}: array {key} is {array.dtype}; real numbers are needed")
         if not np.all(np.isfinite(array)):
             raise ConfigError(f"{path}: array {key} holds NaN or inf; all values must be finite")
-    return {key: array.astype(np.float64) for key, array in arrays.items()}
+    # C-ordered: files from older versions hold transposed (Fortran-ordered) torch weights
+    return {key: np.asarray(array, np.float64, order="C") for key, array in arrays.items()}
 
 
 def _check_shapes(

@@ -14,11 +14,26 @@ from engine.history import LossLog
 
 
 @dataclass
+class Start:
+    """One start of a trainer as the log kept it: its settings, when it began (seconds since the
+    epoch, in logs that record it), its histories by run name (`numpy`, or in a sweep
+    `numpy/member-3`) and its end record, once it ended."""
+
+    trainer: str
+    config: RunConfig
+    time: float | None = None
+    logs: dict[str, LossLog] = field(default_factory=dict)
+    end: dict[str, Any] | None = None
+
+
+@dataclass
 class PastRun:
     """A run as its log kept it: the last start of each trainer, and its end if it ended.
 
     `config` holds the settings of the last start of any trainer (what `y` prints); `specs` and
-    `iters` each trainer's own last start; `problems` the lines that could not be read.
+    `iters` each trainer's own last start; `problems` the lines that could not be read;
+    `starts` every start of every trainer in the log's order (a TensorBoard conversion writes
+    them all), and `current` each trainer's last one, the start the other fields show.
     """
 
     path: Path
@@ -30,6 +45,8 @@ class PastRun:
     problems: list[str] = field(default_factory=list)
     members: dict[str, dict[int, LossLog]] = field(default_factory=dict)  # a sweep's, by number
     member_ends: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)  # end records
+    starts: list[Start] = field(default_factory=list)
+    current: dict[str, Start] = field(default_factory=dict)
 
     def named_logs(self) -> dict[str, LossLog]:
         """Every kept history by its name: `numpy`, or in a sweep `numpy/member-3`."""
@@ -38,8 +55,24 @@ class PastRun:
             if name in self.logs:
                 named[name] = self.logs[name]
             logs = sorted(self.members.get(name, {}).items())
-            named.update({f"{name}/member-{k}": log for k, log in logs})
+            named.update({run_name(name, k): log for k, log in logs})
         return named
+
+    def end_of(self, name: str) -> dict[str, Any]:
+        """The trainer's end record; for one its log leaves unfinished (the run was killed), an
+        `unfinished` record with the iterations its log reached (a sweep's: the member furthest
+        along) and, where the log has times, the speed over them (no `it_s` where it has none)."""
+        if name in self.ends:
+            return self.ends[name]
+        logs = [self.logs[name]] if name in self.logs else self.members.get(name, {}).values()
+        furthest = max(logs, key=lambda log: log.size, default=None)
+        if furthest is None or not furthest.size:
+            return {"event": "unfinished", "iters": 0}
+        end: dict[str, Any] = {"event": "unfinished", "iters": furthest.size * furthest.every}
+        seconds = float(furthest.times[-1])  # t of the last logged iteration, after its step
+        if math.isfinite(seconds) and seconds > 0:
+            end["it_s"] = (int(furthest.iters[-1]) + 1) / seconds
+        return end
 
     def trainer_log(self, name: str) -> LossLog | None:
         """The trainer's history; in a sweep, its best member's (the lowest final loss, as the
@@ -51,6 +84,11 @@ class PastRun:
                     if log.size and ends.get(k, {}).get("event") != "diverged"}  # fmt: skip
         best = min(finished, key=lambda k: last_loss(finished[k], ends.get(k)), default=None)
         return None if best is None else finished[best]
+
+
+def run_name(trainer: str, member: int | None) -> str:
+    """A history's name: the trainer's, or a sweep member's `numpy/member-3`."""
+    return trainer if member is None else f"{trainer}/member-{member}"
 
 
 def config_from_record(record: dict[str, Any]) -> RunConfig:
@@ -117,6 +155,8 @@ def _take_record(past: PastRun, record: dict[str, Any]) -> None:
         past.member_ends.setdefault(name, {})[int(record["member"])] = record
     elif event is not None:
         past.ends[name] = record
+        if name in past.current:
+            past.current[name].end = record
     else:
         _take_loss(past, name, record)
 
@@ -131,24 +171,27 @@ def _take_start(past: PastRun, name: str, record: dict[str, Any]) -> None:
         spec = config.spec(name)
     past.config = dataclasses.replace(config, trainers=past.config.trainers)
     past.specs[name], past.iters[name] = spec, config.iters
-    _restart(past, name)
+    time = record.get("time")  # logs from before start records held it have none
+    _restart(past, name, None if time is None else float(time))
 
 
-def _restart(past: PastRun, name: str) -> None:
+def _restart(past: PastRun, name: str, time: float | None = None) -> None:
     for kept in (past.ends, past.members, past.member_ends, past.logs):
         kept.pop(name, None)
+    past.current[name] = start = Start(name, past.config, time)
+    past.starts.append(start)
     if past.config.sweep:
         past.members[name] = {}
     else:
-        past.logs[name] = LossLog(past.config.log_every)
+        past.logs[name] = start.logs[name] = LossLog(past.config.log_every)
 
 
 def _take_loss(past: PastRun, name: str, record: dict[str, Any]) -> None:
     iteration, loss = int(record["iter"]), float(record["loss"])
     member = record.get("member")
-    log = past.logs.get(name) if member is None else past.members.get(name, {}).get(int(member))
-    first = log is None and member in (None, 0)
-    if iteration == 0 and (first or (log is not None and log.size)):
+    member = None if member is None else int(member)
+    log = past.logs.get(name) if member is None else past.members.get(name, {}).get(member)
+    if name not in past.current or (iteration == 0 and log is not None and log.size):
         _restart(past, name)  # first, or restarted without a record
         log = None
     if log is None:
@@ -156,7 +199,8 @@ def _take_loss(past: PastRun, name: str, record: dict[str, Any]) -> None:
         if member is None:
             past.logs[name] = log
         else:
-            past.members.setdefault(name, {})[int(member)] = log
+            past.members.setdefault(name, {})[member] = log
+        past.current[name].logs[run_name(name, member)] = log
     expected = log.size * log.every
     if iteration % log.every or not expected <= iteration < past.iters[name]:
         raise ValueError(f"iteration {iteration} out of place")

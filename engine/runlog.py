@@ -78,14 +78,15 @@ class RunLog:
     def mark_start(self, config: RunConfig, name: str, run: int) -> None:
         """Records that a trainer (re)starts from iteration 0, with every setting it runs with.
 
-        Its records so far are an old run; a replay takes the settings of its last start.
+        Its records so far are an old run; a replay takes the settings of its last start. `time`
+        (seconds since the epoch) places the start's points when a replay is converted.
         """
         spec = config.spec(name)
         settings = config_record(config)
         del settings["specs"]
         record = {"trainer": name, "event": "start", "run": run, "iters": config.iters,
                   "lr": spec.lr, "device": spec.device, "spec": dataclasses.asdict(spec),
-                  "settings": settings}  # fmt: skip
+                  "settings": settings, "time": round(time.time(), 6)}  # fmt: skip
         self._guarded(self._write_line, json.dumps(record) + "\n")
 
     def _write_line(self, line: str) -> None:

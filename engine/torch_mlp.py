@@ -29,8 +29,11 @@ def _tensor(array: object, spec: TrainerSpec) -> torch.Tensor:
 
 
 def _array(tensor: torch.Tensor) -> np.ndarray:
-    """A float64 copy on the host: the trainer goes on changing its own."""
-    return tensor.detach().to("cpu", torch.float64, copy=True).numpy()
+    """A float64 C-ordered copy on the host: the trainer goes on changing its own, and a
+    transpose (nn.Linear's weights) would otherwise keep its strides, which numpy's `out=` refuses.
+    """
+    contiguous = torch.contiguous_format
+    return tensor.detach().to("cpu", torch.float64, copy=True, memory_format=contiguous).numpy()
 
 
 def _maybe_array(tensor: torch.Tensor | None) -> np.ndarray | None:

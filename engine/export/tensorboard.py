@@ -14,7 +14,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from engine.config import RunConfig
 from engine.events import Event, LossPoints, TrainerStarted
 from engine.flags import build_parser
 from engine.records import loss_records
-from engine.replay import PastRun
+from engine.replay import PastRun, Start
 from engine.runlog import new_run_id
 from engine.runspec import command_line
 
@@ -60,22 +60,48 @@ def _add_losses(writer: Any, points: Iterable[tuple[int, float, float]]) -> None
         writer.add_scalar("loss", loss, iteration, walltime=wall)
 
 
-def convert_run(past: PastRun, root: Path) -> list[Path]:
-    """Writes a past run's logged losses as `root/<run folder's name>/<trainer>` (a sweep's as
-    `<trainer>/member-k`, as a live run writes them); returns those folders.
+def numbered(run: str, count: int) -> str:
+    """The folder of a run's count-th start: `numpy`, then `numpy-2`, `numpy-3`..."""
+    return run if count == 1 else f"{run}-{count}"
 
-    Wall times are the run log's start (its config.json's time) plus each record's seconds.
+
+def convert_run(past: PastRun, root: Path) -> list[Path]:
+    """Writes every start of a past run's trainers as the live run writes them, under
+    `root/<run folder's name>/`: `<trainer>` (a sweep's `<trainer>/member-k`), a start again
+    `<trainer>-2`, `-3`..., each with its start's settings; returns those folders.
+
+    Wall times are each start's time plus each record's seconds: its start record's time, or in
+    logs without one, where the trainer's previous start ended (the first at the run log's
+    start, its config.json's time).
     """
-    base = (past.path / "config.json").stat().st_mtime
-    folders = []
-    for run, log in past.named_logs().items():  # numpy, or a sweep's numpy/member-3
-        folder = root / past.path.resolve().name / run
-        writer = _open_run(folder, past.config, run.split("/")[0])
-        times = [base + (t if math.isfinite(t) else 0.0) for t in log.times.tolist()]
-        _add_losses(writer, zip(log.iters.tolist(), log.losses.tolist(), times, strict=True))
-        writer.close()
-        folders.append(folder)
+    folders: list[Path] = []
+    counts: dict[str, int] = {}  # each run's starts so far
+    for start, began in _start_times(past):
+        for run, log in start.logs.items():  # numpy, or a sweep's numpy/member-3
+            if not log.size:
+                continue  # the live writer opens a run with its first point
+            counts[run] = counts.get(run, 0) + 1
+            folder = root / past.path.resolve().name / numbered(run, counts[run])
+            writer = _open_run(folder, start.config, start.trainer)
+            times = [began + (t if math.isfinite(t) else 0.0) for t in log.times.tolist()]
+            _add_losses(writer, zip(log.iters.tolist(), log.losses.tolist(), times, strict=True))
+            writer.close()
+            folders.append(folder)
     return folders
+
+
+def _start_times(past: PastRun) -> Iterator[tuple[Start, float]]:
+    """Every start of the past run, with when it began (seconds since the epoch)."""
+    base = (past.path / "config.json").stat().st_mtime
+    ended: dict[str, float] = {}  # each trainer's previous start's end
+    for start in past.starts:
+        began = start.time if start.time is not None else ended.get(start.trainer, base)
+        wall = (start.end or {}).get("wall")
+        if not isinstance(wall, (int, float)) or not math.isfinite(wall):
+            times = [log.times[-1] for log in start.logs.values() if log.size]
+            wall = max((t for t in times if math.isfinite(t)), default=0.0)
+        ended[start.trainer] = began + wall
+        yield start, began
 
 
 class TensorBoardWriter:
@@ -159,7 +185,7 @@ class _Runs:
             self.open[name][1].close()
         self.starts[name] = self.starts.get(name, 0) + 1
         count = self.starts[name]
-        folder = self.folder / (name if count == 1 else f"{name}-{count}")
+        folder = self.folder / numbered(name, count)
         writer = _open_run(folder, config, points.trainer)
         started = arrived - (points.times[-1] if points.times else 0.0)
         self.open[name] = (points.run, writer, started)

@@ -73,14 +73,19 @@ class MemberBatcher(_Batcher):
             self.freeze(diverged)
 
     def ended(self, status: str, message: str = "", details: str = "") -> TrainerEnded:
-        """The trainer's end, with every member's own end inside it (and a failure's traceback)."""
+        """The trainer's end, with every member's own end inside it (and a failure's traceback).
+
+        Its iterations are the furthest member's: every step while a member runs, and where
+        every member diverged, the last one's divergence, as a single trainer's end says (the
+        steps its frozen members rode along to the next batch count for neither).
+        """
         wall = time.monotonic() - self.start
         ends = tuple(self._member_end(k, status, message, wall) for k in range(len(self.members)))
         if self.member_bad:
             count = f"{len(self.member_bad)} of {len(self.members)} members diverged"
             message = f"{count}; {message}" if message else count
-        ended = TrainerEnded(self.name, status, self.done, None, wall, message, details=details,
-                             members=ends)  # fmt: skip
+        ended = TrainerEnded(self.name, status, max(self.member_done), None, wall, message,
+                             details=details, members=ends)  # fmt: skip
         best = best_member(ended)
         return replace(ended, final_loss=None if best is None else best.final_loss)
 

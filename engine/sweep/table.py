@@ -12,7 +12,8 @@ HEADER = ("trainer", "status", "device", "dtype", "members", "diverged", "best m
 
 
 def sweep_rows(config: RunConfig, ended: dict[str, TrainerEnded]) -> list[tuple[str, ...]]:
-    """One row per trainer; it/s counts batched steps, member-it/s every member's iterations."""
+    """One row per trainer; it/s counts batched steps (where every member diverged, up to the
+    last divergence), member-it/s every member's iterations."""
     rows: list[tuple[str, ...]] = []
     for name in config.trainers:
         spec, end = config.spec(name), ended[name]

@@ -43,6 +43,21 @@ def test_a_diverged_member_gets_its_own_end_and_the_trainer_ends_done(capsys) ->
     assert code == 0
 
 
+def test_a_trainer_whose_members_all_diverged_ends_at_the_last_divergence(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Not at the steps its frozen members rode along to the next batch: as a single trainer."""
+    jsonl = tmp_path / "run.jsonl"
+    code, out, _ = run(capsys, "--trainers", "numpy", "--iters", "1000", "--sweep", "lr=0.5,10",
+                       "--jsonl", str(jsonl))  # fmt: skip
+    *members, trainer = [json.loads(line) for line in jsonl.open() if '"event"' in line]
+    assert [(m["member"], m["event"], m["iters"]) for m in members] == [
+        (0, "diverged", 5), (1, "diverged", 4)
+    ]  # fmt: skip
+    assert (trainer["event"], trainer["iters"]) == ("diverged", 5)
+    assert trainer["it_s"] == pytest.approx(5 / trainer["wall"], rel=1e-3)
+    its = float(out.splitlines()[1].split()[-2])  # the table's it/s: over the same iterations
+    assert its == pytest.approx(trainer["it_s"], rel=1e-3) and code == 0
+
+
 def test_a_member_is_reproduced_alone_with_init_seed_and_init_scale(capsys) -> None:  # type: ignore[no-untyped-def]
     _, out, _ = run(capsys, *F64, "--sweep", "seed=2,7", "--sweep", "init-scale=0.5,2",
                     "--jsonl", "-")  # fmt: skip

@@ -10,8 +10,19 @@ from rich.console import Console, RenderableType
 from textual.widgets import Input, Static
 
 from engine.cli import parse
+from engine.config import RunConfig, validate
 from engine.replay import load_run
-from tests.tui.conftest import finished_run, notifications, panels, small_app, wait_until
+from engine.runlog import RunLog
+from tests.tui.conftest import (
+    SMALL,
+    finished_run,
+    notifications,
+    panels,
+    screen_text,
+    settle,
+    small_app,
+    wait_until,
+)
 from tui.app import MlpApp
 from tui.screens.sweep import SweepScreen
 from tui.screens.text import TextScreen
@@ -168,8 +179,30 @@ async def test_a_sweeps_replay_export_and_comparison_keep_its_members(tmp_path) 
         await pilot.press("q")
 
 
+async def test_a_family_that_all_diverged_ends_at_the_last_divergence_live_and_replayed(
+    tmp_path,
+) -> None:  # type: ignore[no-untyped-def]
+    """Members diverge at iterations 5 and 4: the panel, the log's end and its replay say 5."""
+    config = validate(RunConfig(**SMALL, iters=1000, trainers=("numpy",),
+                                sweep=(("lr", (0.5, 10.0)),)))  # fmt: skip
+    run_log = RunLog(config, tmp_path)
+    app = MlpApp(config, None, "process", run_log=run_log)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: ended(app))
+        await settle(pilot)
+        assert "diverged 5/1000" in screen_text(app)
+        await pilot.press("q")
+    run_log.close()
+    past = load_run(run_log.path)
+    assert past.ends["numpy"]["iters"] == 5
+    app = MlpApp(past.config, replay=past)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert "diverged 5/1000" in screen_text(app)
+        await pilot.press("q")
+
+
 def test_a_panel_draws_a_bounded_number_of_a_large_familys_members() -> None:
-    from engine.config import RunConfig
     from engine.events import FamilyPoints, LossPoints
     from engine.sweep.spec import members
     from tui.widgets.family import Family
@@ -195,7 +228,6 @@ def test_a_panel_draws_a_bounded_number_of_a_large_familys_members() -> None:
 
 def family_with_finals(sweep: tuple[tuple[str, tuple[float, ...]], ...], finals: list[float]):  # type: ignore[no-untyped-def]
     """A family whose member k reached finals[k] (NaN: diverged at its first iteration)."""
-    from engine.config import RunConfig
     from engine.events import FamilyPoints, LossPoints
     from engine.sweep.spec import members
     from tui.widgets.family import Family

@@ -79,7 +79,7 @@ class Dashboard(Vertical):
             if panel.family is not None:
                 panel.family.load(past.members.get(name, {}), past.member_ends.get(name, {}))
             log = past.logs.get(name, LossLog(past.config.log_every))
-            panel.load_past(log, past.ends.get(name))
+            panel.load_past(log, past.end_of(name))
             panel.repaint_text()
         self.overlay.show(self.overlay_curves())
 

@@ -70,7 +70,8 @@ class PanelText:
         notice = f" · {self.notice}" if self.notice else ""
         best = "" if self.family is None else "best "
         loss = "-" if math.isnan(self.loss) else f"{self.loss:.4g}"  # none yet: starting
-        return f"{best}loss {loss} · {self.rate:.0f} it/s · {self.elapsed:.1f}s{notice}"
+        rate = "" if math.isnan(self.rate) else f" · {self.rate:.0f} it/s"  # a replay's unknown
+        return f"{best}loss {loss}{rate} · {self.elapsed:.1f}s{notice}"
 
     def details_text(self) -> str:
         """What `i` shows: the state, how the trainer ended and the traceback, if any."""

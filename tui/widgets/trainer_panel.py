@@ -129,13 +129,13 @@ class TrainerPanel(PanelText, BorderedPanel, can_focus=True):
             self.state = "running"
         self.changed = True
 
-    def load_past(self, log: LossLog, end: dict[str, Any] | None) -> None:
-        """Shows a past run of this trainer from its run log, and how it ended."""
+    def load_past(self, log: LossLog, end: dict[str, Any]) -> None:
+        """Shows a past run of this trainer from its run log, and how it ended (PastRun.end_of:
+        an unfinished one's speed is unknown, NaN, where its log has no times)."""
         self.loss_log = log
         self.series.load(log)
-        end = end or {"event": "unfinished", "iters": log.size * log.every}
         self.done, self.state = int(end["iters"]), str(end["event"])
-        self.message, self.rate = str(end.get("message", "")), float(end.get("it_s", 0.0))
+        self.message, self.rate = str(end.get("message", "")), float(end.get("it_s", "nan"))
         self.details = str(end.get("traceback", ""))
         self.loss = last_loss(log, end)
         self.elapsed = float(log.times[-1]) if log.size else 0.0
