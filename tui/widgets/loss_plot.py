@@ -96,8 +96,7 @@ class LossPlot(PlotextPlot):
         columns = max(8, self.size.width)
         lines = [line for curve in self.curves
                  for line in curve_lines(curve, self.view, columns, start)]  # fmt: skip
-        # none at all: a sweep whose every member diverged draws none of them
-        extent = x_extent(self.curves, self.view, start) if self.curves else (0.0, 0.0)
+        extent = x_extent(self.curves, self.view, start)
         return [line for line in lines if len(line.x)], start, extent
 
     def absent(self) -> list[str]:
