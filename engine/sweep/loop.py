@@ -14,7 +14,9 @@ import numpy as np
 from engine.config import RunConfig
 from engine.events import DIVERGED, Event, FamilyPoints, LossPoints, Member, TrainerEnded
 from engine.loop import _Batcher
-from engine.sweep.spec import members
+from engine.sweep.spec import describe_values, members
+
+NAMED = 4  # diverged members an end's message names; `m` and the run log have them all
 
 
 class MemberBatcher(_Batcher):
@@ -82,7 +84,10 @@ class MemberBatcher(_Batcher):
         wall = time.monotonic() - self.start
         ends = tuple(self._member_end(k, status, message, wall) for k in range(len(self.members)))
         if self.member_bad:
-            count = f"{len(self.member_bad)} of {len(self.members)} members diverged"
+            bad = sorted(self.member_bad)
+            named = ", ".join(f"#{k} {describe_values(self.members[k])}" for k in bad[:NAMED])
+            more = ", ..." if len(bad) > NAMED else ""
+            count = f"{len(bad)} of {len(self.members)} members diverged ({named}{more})"
             message = f"{count}; {message}" if message else count
         ended = TrainerEnded(self.name, status, max(self.member_done), None, wall, message,
                              details=details, members=ends)  # fmt: skip
