@@ -138,6 +138,9 @@ def parse(argv: list[str] | None = None) -> tuple[argparse.Namespace, RunConfig]
     if args.gradcheck and (args.replay or args.compare or args.jsonl):
         raise ConfigError("--gradcheck prints its table and exits; leave out --replay, "
                           "--compare and --jsonl")  # fmt: skip
+    if args.jsonl == "-" and not (args.headless or args.serve):  # --serve's refusal is below
+        raise ConfigError("--jsonl - (standard output) needs --headless: the dashboard draws "
+                          "there; accepted with the dashboard: a file path")  # fmt: skip
     if args.sweep and args.gradcheck:
         raise ConfigError("--gradcheck checks one network per trainer, not a sweep: leave one out")
     if args.sweep and args.save_weights:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import TypeVar
 
 TRAINERS = ("numpy", "torch-manual", "torch-autograd", "torch-optim")
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop")
@@ -133,6 +135,10 @@ def validate(config: RunConfig, fits_here: bool = True) -> RunConfig:
     _check_names("trainer", config.trainers, TRAINERS)
     if not config.trainers:
         raise ConfigError(f"no trainer chosen; accepted: {', '.join(TRAINERS)}")
+    if twice := repeated(config.trainers):  # two panels, runs and records of one name
+        raise ConfigError(
+            f"--trainers names {twice[0]} {twice[1]}; accepted: {', '.join(TRAINERS)}, each once"
+        )
     _check_names("optimizer", [config.optimizer], OPTIMIZERS)
     _check_names("dtype", [config.dtype] if config.dtype else [], DTYPES)
     _check_names("init", [config.init] if config.init else [], INITS)
@@ -190,6 +196,17 @@ def _check_names(kind: str, names: Iterable[str], accepted: tuple[str, ...]) -> 
     for name in names:
         if name not in accepted:
             raise ConfigError(f"unknown {kind} {name!r}; accepted: {', '.join(accepted)}")
+
+
+Value = TypeVar("Value", bound=Hashable)
+
+
+def repeated(values: Iterable[Value]) -> tuple[Value, str] | None:
+    """The first value given more than once, with how often ("twice", "3 times"), or None."""
+    for value, count in Counter(values).items():
+        if count > 1:
+            return value, "twice" if count == 2 else f"{count} times"
+    return None
 
 
 def check_positive_int(label: str, value: object) -> int:
@@ -268,11 +285,14 @@ def check_fits(config: RunConfig, need: int, have: int, where: str, held: int = 
         need: bytes the run takes; held: bytes of it already allocated (a running run's).
     """
     if need - held > have:
-        more = f" more than the {held / 2**30:.1f} GiB it holds" if held else ""
+        more = (f" ({(need - held) / 2**30:.1f} GiB more than the {held / 2**30:.1f} GiB it holds)"
+                if held else "")  # fmt: skip
+        members = f" for {config.member_count} sweep members" if config.sweep else ""
         raise ConfigError(
             f"sizes n={config.n} d_in={config.d_in} hidden={config.hidden} d_out={config.d_out} "
-            f"need about {need / 2**30:.1f} GiB ({(need - held) / 2**30:.1f} GiB{more}) but "
-            f"{where} has {have / 2**30:.1f} GiB available; choose smaller sizes"
+            f"need about {need / 2**30:.1f} GiB{more}{members} but {where} has "
+            f"{have / 2**30:.1f} GiB available; choose smaller sizes"
+            + (" or fewer members" if config.sweep else "")
         )
 
 

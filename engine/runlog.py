@@ -29,15 +29,15 @@ def check_log_dir(log_dir: Path) -> None:
     existing = log_dir
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
-    problem = ""
     if not existing.is_dir():
-        problem = f"{existing} is not a directory"
-    elif not os.access(existing, os.W_OK | os.X_OK):
-        problem = f"{existing} is not writable"
-    if problem:
-        raise ConfigError(
-            f"cannot write the run log in {log_dir}: {problem}; give another --log-dir"
-        )
+        raise log_dir_error(log_dir, f"{existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise log_dir_error(log_dir, f"{existing} is not writable")
+
+
+def log_dir_error(log_dir: Path, problem: str) -> ConfigError:
+    """Bad input: the run log can't go in log_dir, and why."""
+    return ConfigError(f"--log-dir {log_dir}: {problem}; accepted: a folder you can write")
 
 
 def new_run_id() -> str:
@@ -63,8 +63,8 @@ class RunLog:
             self.path.mkdir(parents=True)
             (self.path / "config.json").write_text(json.dumps(config_record(config), indent=2))
             self.stream = (self.path / "losses.jsonl").open("w", encoding="utf-8")
-        except OSError as error:
-            raise ConfigError(f"cannot write the run log in {log_dir}: {error.strerror}") from None
+        except OSError as error:  # where access() can't tell: root under /proc, a full disk
+            raise log_dir_error(log_dir, f"can't create it ({error.strerror})") from None
         self.writer = RecordWriter(self.stream, config.log_every)
         self.error = ""
         self.on_error: Callable[[str], None] = lambda message: None

@@ -7,27 +7,39 @@ from dataclasses import replace
 
 import numpy as np
 
-from engine.config import ConfigError, RunConfig, TrainerSpec, check_lr
+from engine.config import ConfigError, RunConfig, TrainerSpec, check_lr, repeated
 from engine.events import Member
 
 MAX_MEMBERS = 1024
 AXES = {"lr": "lr", "init-scale": "init_scale", "seed": "seed"}  # flag name -> record name
 ACCEPTED = (
-    "accepted: lr=V1,V2,... or lr=A:B:K (K log-spaced values), the same for init-scale, "
-    "seed=S1,S2,... or seed=A:B (the whole numbers A to B)"
+    "accepted: lr=V1,V2,... (each value once) or lr=A:B:K (K >= 2 log-spaced values, A != B), "
+    "the same for init-scale, seed=S1,S2,... or seed=A:B (the whole numbers A to B)"
 )
 
 
+class AxisError(ConfigError):
+    """One --sweep NAME=VALUES not accepted; `problem` says why, without the flag's text."""
+
+    def __init__(self, text: str, problem: str) -> None:
+        super().__init__(f"--sweep {text!r}: {problem}")
+        self.problem = problem
+
+
 def parse_axis(text: str) -> tuple[str, tuple[float, ...]]:
-    """One --sweep NAME=VALUES, as its record name and its values (raises ConfigError)."""
+    """One --sweep NAME=VALUES, as its record name and its values (raises AxisError)."""
     flag, equals, values = text.partition("=")
-    if not equals or flag not in AXES:
-        raise ConfigError(f"--sweep {text!r}: name one of {', '.join(AXES)}; {ACCEPTED}")
+    if not equals:
+        raise AxisError(text, f"not NAME=VALUES; {ACCEPTED}")
+    if flag not in AXES:
+        raise AxisError(text, f"{flag!r} is not a sweep axis; accepted: {', '.join(AXES)}")
     name = AXES[flag]
     try:
         parsed = _seeds(values) if name == "seed" else _positives(values)
     except ValueError as error:
-        raise ConfigError(f"--sweep {text!r}: {error}; {ACCEPTED}") from None
+        raise AxisError(text, f"{error}; {ACCEPTED}") from None
+    if twice := repeated(parsed):  # identical members
+        raise AxisError(text, f"{twice[0]!r} is given {twice[1]}; {ACCEPTED}")
     return name, parsed
 
 
@@ -52,10 +64,8 @@ def _positives(text: str) -> tuple[float, ...]:
     if len(parts) != 3:
         raise ValueError("a range is A:B:K")
     low, high, count = _positive(parts[0]), _positive(parts[1]), _whole(parts[2])
-    if count < 1:
-        raise ValueError(f"K must be 1 or more, got {count}")
-    if count == 1:
-        return (low,)
+    if count < 2 or low == high:  # K=1 would drop B, and A=B make K identical members
+        raise ValueError("a range A:B:K needs K >= 2 and A != B")
     # 12 significant digits: 1e-05, not 9.999999999999999e-06, so a member's lr can be typed back
     return tuple(float(f"{value:.12g}") for value in np.geomspace(low, high, count))
 
@@ -121,7 +131,10 @@ def check_sweep(config: RunConfig) -> None:
     if config.init_seed is not None and config.init_seed < 0:
         raise ConfigError(f"--init-seed must be 0 or more, got {config.init_seed}")
     if config.init_seed is not None and config.init_from is not None:
-        raise ConfigError("--init-seed draws the start weights and --init-from loads them: one")
+        raise ConfigError(
+            "--init-seed draws the start weights and --init-from loads them from a file; "
+            "use one of them"
+        )
 
 
 def members(config: RunConfig) -> list[Member]:

@@ -96,7 +96,45 @@ def test_an_unwritable_log_dir_is_bad_input(capsys, tmp_path) -> None:  # type: 
     args = [a for a in SMALL if a != "--no-log"]
     code = main(["--headless", *args, "--log-dir", str(blocker / "runs")])
     _, err = capsys.readouterr()
-    assert code == 2 and "cannot write the run log" in err and err.count("\n") == 1
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"mlp-tui: error: --log-dir {blocker / 'runs'}: {blocker} is not a dir")
+    assert err.endswith("; accepted: a folder you can write\n")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_log_dir_that_cannot_be_made_says_why_and_what_is_accepted(capsys) -> None:  # type: ignore[no-untyped-def]
+    """As root /proc passes access() and mkdir fails (No such file or directory); else /proc is
+    not writable: either way the flag, what is wrong and what is accepted."""
+    args = [a for a in SMALL if a != "--no-log"]
+    code = main(["--headless", *args, "--log-dir", "/proc/nope"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and not Path("/proc/nope").exists()
+    assert err.startswith("mlp-tui: error: --log-dir /proc/nope: ")
+    assert err.endswith("; accepted: a folder you can write\n")
+
+
+def test_options_the_dashboard_cannot_take_exit_2_before_anything_is_created(  # type: ignore[no-untyped-def]
+    capsys, tmp_path, monkeypatch
+) -> None:
+    """A trainer named twice made two panels of one id (the app crashed) and, headless, waited
+    for an end that never came; `--jsonl -` wrote JSON lines over the dashboard."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "run.toml").write_text('trainers = ["numpy", "torch-manual", "numpy"]\n')
+    twice = ("mlp-tui: error: --trainers names numpy twice; accepted: numpy, torch-manual, "
+             "torch-autograd, torch-optim, each once\n")  # fmt: skip
+    cases = [
+        (["--trainers", "numpy,numpy"], twice),
+        (["--config", "run.toml"], twice),
+        (["--headless", "--trainers", "numpy,torch-optim,numpy"], twice),
+        (["--jsonl", "-"], "mlp-tui: error: --jsonl - (standard output) needs --headless: the "
+                           "dashboard draws there; accepted with the dashboard: a file path\n"),
+    ]  # fmt: skip
+    for flags, message in cases:
+        assert main([*SMALL[:-1], *flags]) == 2, flags
+        assert capsys.readouterr() == ("", message)
+        assert [p.name for p in tmp_path.iterdir()] == ["run.toml"]  # no runs/
+    assert main([*SMALL, "--headless", "--iters", "2", "--trainers", "numpy", "--jsonl", "-"]) == 0
+    assert '"trainer": "numpy"' in capsys.readouterr().out
 
 
 def _bad_files(tmp: Path) -> list[tuple[list[str], str]]:
@@ -108,7 +146,7 @@ def _bad_files(tmp: Path) -> list[tuple[list[str], str]]:
         (["--seed", str(2**32)], "seed must be a whole number from 0 to 4294967295"),
         (["--init-from", "plain.npy"], "one array, not an .npz archive"),
         (["--init-from", "adir"], "not a readable .npz file"),
-        (["--log-dir", "afile"], "afile is not a directory; give another --log-dir"),
+        (["--log-dir", "afile"], "--log-dir afile: afile is not a directory; accepted: a folder"),
         (["--jsonl", "adir"], "cannot write --jsonl adir: it is a directory"),
         (["--config", "adir"], "cannot read --config adir"),
         (["--replay", "afile"], "cannot read the run log afile"),

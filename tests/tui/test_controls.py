@@ -71,6 +71,26 @@ async def test_invalid_values_show_their_error_and_change_nothing() -> None:
         await pilot.press("q")
 
 
+async def test_a_sweep_field_says_what_is_wrong_as_the_flag_does_and_applies_nothing() -> None:
+    app = small_app(autostart=False, trainers=("numpy",))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.press("c")
+        for typed, message in [
+            ("foo=3", "sweep 1: 'foo' is not a sweep axis; accepted: lr, init-scale, seed"),
+            ("lr=1e-6,1e-6", "sweep 1: 1e-06 is given twice; accepted: lr=V1,V2,... (each value"),
+            ("lr=1e-4:1e-4:3", "sweep 1: a range A:B:K needs K >= 2 and A != B; accepted: "),
+            ("lr=1e-7:1e-4:1", "sweep 1: a range A:B:K needs K >= 2 and A != B; accepted: "),
+        ]:
+            await type_into(pilot, app, "field-sweep--1", typed)
+            assert error_text(app, "controls-error").startswith(message), typed
+            await pilot.press("ctrl+s")
+            assert isinstance(app.screen, ControlsScreen)  # still open: nothing applied
+            assert message.partition(": ")[2] in error_text(app, "controls-error")
+        await pilot.press("escape")
+        assert app.config.sweep == ()
+        await pilot.press("q")
+
+
 async def test_sizes_that_do_not_fit_in_memory_are_refused_before_allocating() -> None:
     app = small_app(autostart=False, trainers=("numpy",))
     async with app.run_test(size=(100, 30)) as pilot:

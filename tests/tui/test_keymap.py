@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from engine.config import RunConfig, validate
+from tests.checkout import ROOT
 from tests.tui.conftest import SMALL, panels, wait_until
 from tui.app import MlpApp
+from tui.commands import IDS
 from tui.main import main
 
 
@@ -31,6 +35,14 @@ def test_an_unknown_binding_id_is_bad_input_with_the_ids_accepted(capsys, tmp_pa
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
     assert "'pause-all'" in err and "toggle-pause" in err
+
+
+def test_the_readme_lists_every_id_that_key_accepts() -> None:
+    """--help sends users to the README for the ids; every one taken should be listed there."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = next(part for part in readme.split("\n\n") if "`--key ID=KEYS`" in part)
+    listed = re.findall(r"`([a-z-]+)`", paragraph.partition("gives that action other keys")[2])
+    assert sorted(set(listed) & set(IDS)) == sorted(IDS)
 
 
 @pytest.mark.parametrize("keys", ["notakey", "ctrl+", "hyperspace+q", "q,notakey", "plus_sign"])

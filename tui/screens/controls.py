@@ -8,11 +8,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
-from textual.validation import Function, Integer, ValidationResult
+from textual.validation import Function, Integer, ValidationResult, Validator
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from engine.config import DTYPES, OPTIMIZERS, ConfigError, RunConfig, check_lr
-from engine.sweep.spec import ACCEPTED, axis_text, parse_axis
+from engine.sweep.spec import AxisError, axis_text, parse_axis
 from tui.screens.kept import KeptScreen, clear_line
 
 SIZE_FIELDS = {"n": "N (batch)", "d_in": "D_in", "hidden": "H (hidden)", "d_out": "D_out",
@@ -30,17 +30,18 @@ def _is_lr(text: str) -> bool:
 LR_RULE = Function(_is_lr, "must be a finite number above 0, e.g. 1e-4")
 
 
-def _is_axis(text: str) -> bool:
-    if not text.strip():
-        return True  # no sweep
-    try:
-        parse_axis(text.strip())
-    except ConfigError:
-        return False
-    return True
+class AxisRule(Validator):
+    """A sweep field: empty for none, else what --sweep accepts; a failure says what is wrong."""
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            if value.strip():
+                parse_axis(value.strip())
+        except AxisError as error:
+            return self.failure(error.problem)
+        return self.success()
 
 
-AXIS_RULE = Function(_is_axis, ACCEPTED.replace("accepted: ", "e.g. ") + "; empty for none")
 SWEEP_AXES = 2
 
 
@@ -49,7 +50,7 @@ class _Field:
     key: str
     label: str
     value: str
-    validator: Integer | Function
+    validator: Validator
 
 
 def _fields(config: RunConfig) -> list[_Field]:
@@ -74,7 +75,7 @@ def _fields(config: RunConfig) -> list[_Field]:
         fields.append(_Field(f"lr:{name}", f"lr {name}", f"{config.spec(name).lr:g}", LR_RULE))
     axes = [axis_text(*axis) for axis in config.sweep] + [""] * SWEEP_AXES
     for number, text in enumerate(axes[:SWEEP_AXES], start=1):
-        fields.append(_Field(f"sweep:{number}", f"sweep {number}", text, AXIS_RULE))
+        fields.append(_Field(f"sweep:{number}", f"sweep {number}", text, AxisRule()))
     return fields
 
 
