@@ -139,6 +139,8 @@ def run_headless(
         _drain(events, progress, sinks, live)
     except (KeyboardInterrupt, Interrupted) as stop:
         interrupted = stop.code if isinstance(stop, Interrupted) else 130
+        for signum in (signal.SIGTERM, signal.SIGHUP):  # `timeout` signals the command, then
+            signal.signal(signum, signal.SIG_IGN)  # its group: the second must not break the stop
         runner.stop()  # every started trainer has sent its end by the time this returns
         _drain(events, progress, sinks, live, wait=False)
         for name in config.trainers:  # a signal during start: some never began

@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +47,33 @@ def limit_threads(threads: int, uses_torch: bool) -> None:
 
 
 def prepare_processes() -> None:
-    """Starts the resource tracker (and fork server) now, while stderr is still the real one."""
-    multiprocessing.resource_tracker.ensure_running()
-    if _CONTEXT.get_start_method() == "forkserver":
-        multiprocessing.forkserver.ensure_running()
+    """Starts the resource tracker (and fork server) now, while stderr is still the real one.
+
+    Both start with SIGTERM and SIGHUP ignored, which they keep and the trainers the server forks
+    inherit: a signal to the whole process group (`timeout`, a batch scheduler, the hangup of a
+    closed terminal) ended them mid-step, the run's trainers as failed, and the tracker with
+    tracebacks about semaphores it no longer knew. The parent stops the trainers instead; the
+    server and the tracker end with the parent.
+    """
+    with _ignoring(signal.SIGTERM, signal.SIGHUP):
+        multiprocessing.resource_tracker.ensure_running()
+        if _CONTEXT.get_start_method() == "forkserver":
+            multiprocessing.forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def _ignoring(*signums: int) -> Iterator[None]:
+    """These signals ignored meanwhile, which a process started then keeps (only the main thread
+    may change them; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class ThreadWorker:
@@ -112,8 +135,9 @@ def _child_main(
     threads: int,
     output: Path | None,
 ) -> None:
-    # ^C, and the hangup of a vanished terminal, reach the parent too, which stops us
-    for signum in (signal.SIGINT, signal.SIGHUP):
+    # ^C, the hangup of a vanished terminal and a SIGTERM to the whole process group reach the
+    # parent too, which stops us
+    for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
     redirect_output(output)
     print(f"--- {spec.name} starts, {time.strftime('%Y-%m-%d %H:%M:%S')}", file=sys.stderr)

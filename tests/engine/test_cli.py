@@ -88,24 +88,31 @@ def test_init_from_sets_sizes_and_start(capsys, tmp_path) -> None:  # type: igno
     assert code == 0
 
 
-def test_sigterm_stops_a_headless_run_and_still_reports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("to_group", [False, True], ids=["process", "group-twice"])
+def test_sigterm_stops_a_headless_run_and_still_reports(tmp_path, to_group: bool) -> None:  # type: ignore[no-untyped-def]
+    """To the group twice, as `timeout` sends it (the command, then its group): the trainers'
+    processes get it too, and the second reaches the run as it stops."""
+    import os
     import signal
     import subprocess
     import sys
 
     command = [sys.executable, "-m", "tui.main", "--headless", *SMALL, "--iters", "100000000"]
-    command += ["--trainers", "numpy,torch-manual", "--jsonl", "-", "--log-every", "1000"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child:
-        assert child.stdout is not None
+    command += ["--trainers", "numpy,torch-manual", "--jsonl", "-", "--log-every", "1000",
+                "--workers", "process"]  # fmt: skip
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as child:  # fmt: skip
+        assert child.stdout is not None and child.stderr is not None
         first = json.loads(child.stdout.readline())  # training has begun
         assert first["iter"] == 0
-        child.send_signal(signal.SIGTERM)
-        rest = child.stdout.read()
+        for _ in range(2 if to_group else 1):
+            os.killpg(child.pid, signal.SIGTERM) if to_group else child.send_signal(signal.SIGTERM)
+        rest, err = child.stdout.read(), child.stderr.read()
         code = child.wait(timeout=30)
     ends = [json.loads(line) for line in rest.splitlines() if '"event"' in line]
-    assert code == 128 + signal.SIGTERM
+    assert code == 128 + signal.SIGTERM and "Traceback" not in err, err
     assert sorted(end["trainer"] for end in ends) == ["numpy", "torch-manual"]
-    assert {end["event"] for end in ends} == {"stopped"}
+    assert {end["event"] for end in ends} == {"stopped"}, ends
 
 
 def test_every_headless_run_leaves_a_complete_run_log(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
