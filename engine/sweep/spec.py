@@ -12,6 +12,7 @@ from engine.events import Member
 
 MAX_MEMBERS = 1024
 AXES = {"lr": "lr", "init-scale": "init_scale", "seed": "seed"}  # flag name -> record name
+FLAG_NAMES = {record: flag for flag, record in AXES.items()}  # what a user reads and types
 ACCEPTED = (
     "accepted: lr=V1,V2,... (each value once) or lr=A:B:K (K >= 2 log-spaced values, A != B), "
     "the same for init-scale, seed=S1,S2,... or seed=A:B (the whole numbers A to B)"
@@ -156,5 +157,5 @@ def member_spec(spec: TrainerSpec, member: Member) -> TrainerSpec:
 
 
 def describe_values(member: Member) -> str:
-    """The member's values as `lr=1e-05 seed=3`."""
-    return " ".join(f"{name}={value:.4g}" for name, value in member.values.items())
+    """The member's values as `lr=1e-05 init-scale=2 seed=3`, named as --sweep names them."""
+    return " ".join(f"{FLAG_NAMES[name]}={value:.4g}" for name, value in member.values.items())

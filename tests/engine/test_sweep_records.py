@@ -40,7 +40,7 @@ def test_a_diverged_member_gets_its_own_end_and_the_trainer_ends_done(capsys) ->
         (0, 1.0, "done"), (1, 1e100, "diverged"), (None, None, "done")
     ]  # fmt: skip
     assert "loss became" in numpy[1]["message"]
-    assert "1 of 2 members diverged (#1 init_scale=1e+100)" in numpy[2]["message"]
+    assert "1 of 2 members diverged (#1 init-scale=1e+100)" in numpy[2]["message"]
     assert code == 0
 
 

@@ -10,12 +10,11 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
-from engine.sweep.spec import AXES
+from engine.sweep.spec import FLAG_NAMES
 from tui.widgets.axis_ticks import short_number, y_ticks
 from tui.widgets.family import Family
 from tui.widgets.plot_lines import TRAINER_COLOURS, faint
 
-FLAGS = {record: flag for flag, record in AXES.items()}  # lr, init_scale -> init-scale, seed
 DIVERGED_MARK, BEST_MARK = "x", "*"
 
 
@@ -78,10 +77,10 @@ def axis_title(family: Family) -> str:
     """What the x axis is, and what the y values are over the other axis."""
     along, other = x_axis(family)
     if other == "seed":
-        return f"{FLAGS[along]} (mean over seeds, min-max band)"
+        return f"{FLAG_NAMES[along]} (mean over seeds, min-max band)"
     if other is not None:
-        return f"{FLAGS[along]} (the best over {FLAGS[other]})"
-    return FLAGS[along]
+        return f"{FLAG_NAMES[along]} (the best over {FLAG_NAMES[other]})"
+    return FLAG_NAMES[along]
 
 
 class SweepPlot(PlotextPlot):
