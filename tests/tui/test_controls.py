@@ -91,6 +91,22 @@ async def test_a_sweep_field_says_what_is_wrong_as_the_flag_does_and_applies_not
         await pilot.press("q")
 
 
+async def test_an_lr_typed_beside_an_lr_sweep_is_refused_not_dropped() -> None:
+    """The sweep sets every trainer's lr: Apply had said "nothing changed" and dropped it."""
+    app = small_app(autostart=False, trainers=("numpy",), sweep=(("lr", (1e-4, 1e-3)),))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.press("c")
+        await type_into(pilot, app, "field-lr--numpy", "0.5")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ControlsScreen)  # still open: nothing applied
+        assert "lr numpy: the learning rate is swept" in error_text(app, "controls-error")
+        await type_into(pilot, app, "field-sweep--1", "")  # no sweep: the lr is taken
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ControlsScreen))
+        assert app.config.sweep == () and app.config.spec("numpy").lr == 0.5
+        await pilot.press("q")
+
+
 async def test_sizes_that_do_not_fit_in_memory_are_refused_before_allocating() -> None:
     app = small_app(autostart=False, trainers=("numpy",))
     async with app.run_test(size=(100, 30)) as pilot:

@@ -203,6 +203,11 @@ class ControlsScreen(KeptScreen[RunConfig | None]):
                       if values[f"sweep:{n}"])  # fmt: skip
         lr = {name: float(values[f"lr:{name}"]) for name in self.config.trainers}
         if any(name == "lr" for name, _ in sweep):  # the sweep sets every trainer's lr
+            typed = [f.label for f in self.fields
+                     if f.key[:3] == "lr:" and values[f.key] != f.value]  # fmt: skip
+            if typed:  # it would be dropped: Apply said "nothing changed"
+                raise ConfigError(f"{typed[0]}: the learning rate is swept, so the lr fields are "
+                                  "not used; clear the lr sweep to set it")  # fmt: skip
             lr = {}
         changes = {key: int(values[key]) for key in (*SIZE_FIELDS, "seed")}
         dtype = self.query_one("#dtype", Select).value
