@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.forkserver
 import multiprocessing.resource_tracker
 import os
@@ -139,6 +140,7 @@ def _child_main(
     # parent too, which stops us
     for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
+    _end_with_parent()
     redirect_output(output)
     print(f"--- {spec.name} starts, {time.strftime('%Y-%m-%d %H:%M:%S')}", file=sys.stderr)
     with contextlib.suppress(OSError):
@@ -156,6 +158,20 @@ def _child_main(
         pass
     finally:
         conn.close()
+
+
+def _end_with_parent() -> None:
+    """Ends this trainer's process when the app's is gone (killed, say): a paused trainer sends
+    nothing that would fail, and it ignores SIGTERM."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)  # nobody to report to, nothing of ours to save
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def last_lines(path: Path | None, count: int = 20) -> str:

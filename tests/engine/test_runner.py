@@ -208,3 +208,49 @@ def test_a_childs_stderr_goes_to_the_run_log_folder_never_to_the_terminal(tmp_pa
     stderr = (run_dir / "stderr-torch-manual.log").read_text()
     assert "--- torch-manual starts" in stderr and "Traceback (most recent call last)" in stderr
     assert "Traceback" not in (run_dir / "stderr-numpy.log").read_text()
+
+
+PAUSED_PARENT = """
+import queue
+import sys
+from engine.config import RunConfig, validate
+from engine.events import TrainerPaused
+from engine.runner import Runner
+config = validate(RunConfig(n=8, d_in=12, hidden=9, d_out=5, iters=10**8,
+                            trainers=("numpy", "torch-manual")))
+paused = queue.Queue()
+runner = Runner(config, lambda event: isinstance(event, TrainerPaused) and paused.put(1), "process")
+runner.start()
+runner.pause()
+paused.get(), paused.get()  # both hold now, quiet: nothing they send could fail
+print(*(worker.process.pid for worker in runner.workers.values()), flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_paused_trainers_end_with_an_app_killed_outright() -> None:
+    """A paused trainer sends nothing that would fail, and ignores SIGTERM (a group's reaches the
+    app, which stops it): it watches for its parent's end instead."""
+    import signal
+    import time
+
+    with subprocess.Popen([sys.executable, "-c", PAUSED_PARENT], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True, cwd=Path.cwd()) as parent:  # fmt: skip
+        assert parent.stdout is not None
+        pids = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in pids)
