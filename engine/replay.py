@@ -68,10 +68,11 @@ class PastRun:
         furthest = max(logs, key=lambda log: log.size, default=None)
         if furthest is None or not furthest.size:
             return {"event": "unfinished", "iters": 0}
-        end: dict[str, Any] = {"event": "unfinished", "iters": furthest.size * furthest.every}
+        done = int(furthest.iters[-1]) + 1  # the last logged iteration's: what the log proves
+        end: dict[str, Any] = {"event": "unfinished", "iters": done}
         seconds = float(furthest.times[-1])  # t of the last logged iteration, after its step
         if math.isfinite(seconds) and seconds > 0:
-            end["it_s"] = (int(furthest.iters[-1]) + 1) / seconds
+            end["it_s"] = done / seconds
         return end
 
     def trainer_log(self, name: str) -> LossLog | None:
