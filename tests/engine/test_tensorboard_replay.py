@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from engine.config import RunConfig
@@ -97,3 +98,18 @@ def test_a_log_without_start_times_places_each_start_after_the_previous_one(tmp_
     for start, name in enumerate(order):  # each 1 s after the one before (its wall)
         walls = runs[name][1]
         assert abs(walls[0] - (began + start + 0.1)) < 1e-3, (name, walls[0] - began)
+
+
+def test_each_start_is_placed_at_its_records_time(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A point's wall time is its start record's time plus its own t."""
+    run_dir, _, _ = written_live_and_converted(tmp_path)
+    log = run_dir / "losses.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    starts = [r for r in records if r.get("event") == "start"]
+    for k, record in enumerate(starts):
+        record["time"] = 1.7e9 + 1000.0 * k  # far apart, unlike when they were written
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    convert_run(load_run(run_dir), tmp_path / "placed")
+    runs = runs_in(tmp_path / "placed" / run_dir.name)
+    for k, name in enumerate(["numpy/member-0", "numpy/member-0-2", "numpy", "numpy-2"]):
+        assert runs[name][1][0] == pytest.approx(1.7e9 + 1000.0 * k + 0.1, abs=1e-3), name
