@@ -4,7 +4,6 @@ files from older versions (Fortran-ordered weights) still start them."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -62,12 +61,3 @@ def test_an_older_file_with_fortran_ordered_weights_starts_every_trainer(capsys,
     assert ends(records) == dict.fromkeys(TRAINERS, "done")
     losses = first_losses(records)
     assert losses["numpy"] == pytest.approx(losses["torch-optim"], rel=1e-5)
-
-
-def test_saved_weight_files_are_c_ordered(capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """As numpy reads them back (and `out=` needs): every array of every trainer's file."""
-    code, _, _ = headless_records(capsys, "--iters", "2", "--save-weights", str(tmp_path))
-    assert code == 0
-    for name in TRAINERS:
-        with np.load(tmp_path / f"{name}.npz") as npz:
-            assert all(npz[key].flags.c_contiguous for key in npz.files), name
