@@ -10,8 +10,9 @@ import torch
 
 from engine.config import TrainerSpec
 from engine.data import Dataset, Params
+from engine.optimizers import make_optimizer
 from engine.sweep.members import Freezable, SideBySide
-from engine.torch_mlp import TorchManualMLP, build_model, make_optimizer
+from engine.torch_mlp import TorchManualMLP, build_model
 
 
 def _stacked(arrays: list[Any], spec: TrainerSpec, axis: int = 0) -> torch.Tensor:
