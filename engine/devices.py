@@ -6,7 +6,8 @@ import os
 import platform
 from dataclasses import dataclass
 
-from engine.config import ConfigError, RunConfig, check_fits, estimated_bytes
+from engine.config import ConfigError, RunConfig
+from engine.memory import check_fits, estimated_bytes
 
 
 @dataclass(frozen=True)
