@@ -133,7 +133,11 @@ def _fake_capture(trainer, k: int, shape: tuple[int, ...] = ()):  # type: ignore
 
 
 def _failing_capture(trainer, k: int, shape: tuple[int, ...] = ()):  # type: ignore[no-untyped-def]
-    raise RuntimeError("operation not permitted when stream is capturing\nmore detail")
+    """As torch's graph fails: an error inside the capture, then capture_end's own over it."""
+    try:
+        raise RuntimeError("operation not permitted when stream is capturing\nmore detail")
+    except RuntimeError as error:
+        raise RuntimeError("operation failed due to a previous error during capture") from error
 
 
 def _graphs_here(monkeypatch, capture) -> None:  # type: ignore[no-untyped-def]
