@@ -22,7 +22,7 @@ from engine.config import RunConfig
 from engine.events import Event, LossPoints, TrainerStarted
 from engine.flags import build_parser
 from engine.records import loss_records
-from engine.replay import PastRun, Start
+from engine.replay import PastRun, Start, run_name
 from engine.runlog import new_run_id
 from engine.runspec import command_line
 
@@ -156,8 +156,7 @@ class TensorBoardWriter:
 
 def _run_name(points: LossPoints) -> str:
     """The trainer, or in a sweep the trainer's member: its TensorBoard run's folder."""
-    member = points.member
-    return points.trainer if member is None else f"{points.trainer}/member-{member.index}"
+    return run_name(points.trainer, None if points.member is None else points.member.index)
 
 
 class _Runs:

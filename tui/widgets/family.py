@@ -10,7 +10,7 @@ import numpy as np
 
 from engine.events import DIVERGED, FamilyPoints, Member, TrainerEnded
 from engine.history import LossLog
-from engine.replay import last_loss
+from engine.replay import last_loss, run_name
 from engine.sweep.spec import describe_values
 from tui.widgets.loss_series import LossSeries
 from tui.widgets.plot_lines import SMOOTHING_STEPS, Colour, Curve, faint
@@ -165,4 +165,4 @@ class Family:
 
     def member_logs(self, trainer: str) -> dict[str, LossLog]:
         """Each member's kept history, named as its CSV column and TensorBoard run are."""
-        return {f"{trainer}/member-{k}": log for k, log in enumerate(self.logs)}
+        return {run_name(trainer, k): log for k, log in enumerate(self.logs)}
