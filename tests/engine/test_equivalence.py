@@ -1,4 +1,5 @@
-"""With the same start in float64 the four implementations give the same losses."""
+"""With the same start in float64 the four implementations give the same losses; the tolerance
+the equivalence panel holds each dtype to (TF32's on CUDA with precision high)."""
 
 from __future__ import annotations
 
@@ -88,3 +89,18 @@ def test_adam_matches_a_numpy_reference() -> None:
 def test_process_workers_give_the_same_losses_as_threads() -> None:
     config = small_config(iters=30, trainers=("numpy", "torch-optim"))
     assert run_losses(config, "process") == run_losses(config, "thread")
+
+
+def test_tf32_precision_holds_float32_to_the_tf32_tolerance_and_float64_to_its_own() -> None:
+    """On CUDA, where TF32 is; on the CPU `high` changes nothing, nor the tolerance."""
+    from engine.equivalence import TF32_TOLERANCE, TOLERANCE, equivalence
+    from tests.engine.test_lab import train_logs
+
+    for device, dtype, expected in (
+        ("cuda:0", "float32", TF32_TOLERANCE),
+        ("cuda:0", "float64", TOLERANCE["float64"]),
+        ("cpu", "float32", TOLERANCE["float32"]),
+    ):
+        config = small_config(same_start=True, dtype=dtype, matmul_precision="high", iters=30)
+        report = equivalence(config.with_changes(device=device), train_logs(config))
+        assert {c.tolerance for c in report.comparisons} == {expected}, (device, dtype)
