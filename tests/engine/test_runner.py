@@ -228,14 +228,6 @@ sys.stdin.read()  # until killed
 """
 
 
-def _alive(pid: int) -> bool:
-    """The process exists and is not a zombie waiting to be reaped."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_paused_trainers_end_with_an_app_killed_outright() -> None:
     """A paused trainer sends nothing that would fail, and ignores SIGTERM (a group's reaches the
@@ -243,14 +235,17 @@ def test_paused_trainers_end_with_an_app_killed_outright() -> None:
     import signal
     import time
 
+    from tests.tui.browser import alive, command_of
+
     with subprocess.Popen([sys.executable, "-c", PAUSED_PARENT], stdin=subprocess.PIPE,
                           stdout=subprocess.PIPE, text=True, cwd=Path.cwd()) as parent:  # fmt: skip
         assert parent.stdout is not None
         pids = [int(pid) for pid in parent.stdout.readline().split()]
-        assert len(pids) == 2 and all(_alive(pid) for pid in pids)
+        trainers = {pid: command_of(pid) for pid in pids}
+        assert len(trainers) == 2 and alive(trainers) == trainers
         parent.send_signal(signal.SIGKILL)
         parent.wait()
     deadline = time.monotonic() + 20
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while alive(trainers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_alive(pid) for pid in pids)
+    assert not alive(trainers)
